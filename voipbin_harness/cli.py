@@ -1,0 +1,62 @@
+"""``voipbin-harness``: one console command, one subcommand per job.
+
+Each subcommand lives in ``voipbin_harness.commands.<name>`` and exposes ``register(subparsers)``;
+this module only dispatches and turns every user-fixable problem into one line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import ExitCode, HarnessError
+
+__all__ = ["main"]
+
+PROG = "voipbin-harness"
+COMMANDS = ("check", "contracts", "scenarios", "load", "emulator", "spec")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line on stderr and exit 2 (no usage dump)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(ExitCode.UNUSABLE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Contract, scenario and load testing for the VoIPBIN REST API.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"{__package__}.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.commands.{name}":
+                raise
+            continue  # a command not built yet
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return ExitCode.UNUSABLE
+    try:
+        return int(args.func(args))
+    except HarnessError as exc:
+        print(f"{PROG}: error: {exc.one_line()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return ExitCode.UNUSABLE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

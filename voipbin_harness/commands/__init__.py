@@ -1,0 +1,1 @@
+"""One module per ``voipbin-harness`` subcommand, each with ``register(subparsers)``."""

@@ -1,0 +1,25 @@
+"""Options every suite command shares, spelled once."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+__all__ = ["add_report_dir", "add_spec", "add_target"]
+
+
+def add_target(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", default=os.environ.get("VOIPBIN_TARGET", "emulator"), metavar="T",
+                        help="emulator (default; started for the run), live, or an origin URL such as "
+                             "http://127.0.0.1:8080 (env VOIPBIN_TARGET)")
+
+
+def add_spec(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--spec", default=None, metavar="PATH|URL",
+                        help="OpenAPI document: a bundled YAML/JSON file, a split directory or a URL "
+                             "(env VOIPBIN_SPEC; default ../shared/voipbin/openapi.yaml, else the live URL)")
+
+
+def add_report_dir(parser: argparse.ArgumentParser, default: str) -> None:
+    parser.add_argument("--report-dir", default=default, metavar="DIR",
+                        help=f"where results are written (default {default})")
