@@ -4,8 +4,9 @@ A finding's ``id`` is derived from what the defect *is* (check, operation, and a
 as the VoIPBIN ``reason`` or the undeclared status), never from when or how it was met, so the
 same defect has the same id in every run and ``check --baseline``/``--history`` can tell new
 from known. Summaries are written through ``SummaryWriter``, which appends each finding to
-``findings.jsonl`` as it is met and rewrites ``summary.json`` atomically, so a run that dies half
-way still leaves what it found, marked incomplete.
+``findings.jsonl`` as it is met and rewrites ``summary.json`` atomically (at most twice a second,
+and always on ``set``/``close``), so a run that dies half way still leaves what it found, marked
+incomplete.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ __all__ = ["Finding", "SummaryWriter", "finding_id", "read_summary"]
 
 SUMMARY_FILE = "summary.json"
 FINDINGS_LOG = "findings.jsonl"
+_FLUSH_INTERVAL = 0.5  # seconds; findings.jsonl is appended at once, summary.json at most this often
 
 
 def finding_id(check: str, operation: str, key: str = "") -> str:
@@ -73,6 +75,7 @@ class SummaryWriter:
         self.started = time.time()
         self.data: dict[str, Any] = {"suite": suite, "complete": False, "started_at": _iso(self.started), **meta}
         self._findings: dict[str, Finding] = {}
+        self._flushed = 0.0
         (self.directory / FINDINGS_LOG).write_bytes(b"")
         self.flush()
 
@@ -90,7 +93,8 @@ class SummaryWriter:
         self._findings[finding.id] = finding
         with (self.directory / FINDINGS_LOG).open("ab") as log:
             log.write(orjson.dumps(finding.to_dict()) + b"\n")
-        self.flush()
+        if time.monotonic() - self._flushed >= _FLUSH_INTERVAL:
+            self.flush()
         return True
 
     def set(self, **values: Any) -> None:
@@ -98,6 +102,7 @@ class SummaryWriter:
         self.flush()
 
     def flush(self) -> None:
+        self._flushed = time.monotonic()
         document = dict(self.data)
         document["duration_s"] = round(time.time() - self.started, 3)
         document["findings"] = [f.to_dict() for f in self._findings.values()]

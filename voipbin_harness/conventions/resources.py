@@ -23,6 +23,7 @@ __all__ = [
     "create_status",
     "deleted_get_status",
     "is_uuid",
+    "resource_of",
     "new_id",
     "other_customer_status",
 ]
@@ -37,6 +38,7 @@ SERVER_SET_FIELDS = ("id", "customer_id", "tm_create", "tm_update", "tm_delete")
 CREATE_STATUS: dict[str, int] = {
     "contacts": 201,
     "addresses": 201,  # /contacts/{id}/addresses (contact addresses)
+    "contact_addresses": 201,
     "speakings": 201,
     "aiaudits": 202,
     "aipromptproposals": 202,
@@ -54,7 +56,7 @@ DELETED_GET_STATUS: dict[str, int] = {
 SINGLETONS = ("customer", "billing_account", "storage_account", "outbound_config", "me")
 
 #: Another customer's resource: the gateway answers 403 for most, 404 for these; the docs say 404.
-NOT_FOUND_FOR_OTHER_CUSTOMER = ("accesskeys", "addresses")
+NOT_FOUND_FOR_OTHER_CUSTOMER = ("accesskeys", "addresses", "contact_addresses")
 OTHER_CUSTOMER_STATUS_GATEWAY = 403
 OTHER_CUSTOMER_STATUS_DOCS = 404
 
@@ -68,6 +70,19 @@ INSUFFICIENT_BALANCE_OPERATIONS = (
     ("POST", "/numbers"),
     ("POST", "/numbers/renew"),
 )
+
+
+def resource_of(path: str) -> str:
+    """The resource a path template acts on: its last static segment that names a collection.
+
+    ``/flows/{id}`` -> ``flows``, ``/contacts/{id}/addresses`` -> ``addresses``,
+    ``/contacts/{id}/addresses/{address_id}`` -> ``addresses``; used as the key of the tables above.
+    """
+    static = [s for s in path.split("/") if s and not s.startswith("{")]
+    segments = [s for s in path.split("/") if s]
+    if segments and segments[-1].startswith("{") and len(segments) >= 2:
+        return segments[-2]
+    return static[-1] if static else ""
 
 
 def is_uuid(value: object, *, allow_nil: bool = False) -> bool:

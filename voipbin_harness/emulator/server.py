@@ -1,15 +1,15 @@
-"""Lean HTTP/1.1 transport for the VoIPBIN emulator (asyncio + uvloop + httptools).
+"""Lean HTTP/1.1 transport for the VoIPBIN emulator: asyncio + uvloop + httptools.
 
-Why not uvicorn/ASGI: the emulator must answer >= 10k req/s on one core, and the
-ASGI layers (scope dicts, receive/send coroutines, a task per request) cost more
-than the application itself.  Here httptools callbacks fill per-connection state
-and the synchronous handler is called inline from ``on_message_complete``; every
-response is one pre-assembled ``bytes`` written once per ``data_received``.
+Why not uvicorn/ASGI: the emulator must serve >= 10k req/s on one core, and ASGI's scope
+dicts, receive/send coroutines and per-request task cost more than the application does.
+Here httptools callbacks fill per-connection slots, the synchronous handler is called
+inline from ``on_message_complete``, and each ``data_received`` ends in one ``write``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import signal
@@ -18,7 +18,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from types import TracebackType
 from urllib.parse import parse_qs
 
 import httptools
@@ -31,41 +30,38 @@ log = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class Request:
-    """One parsed request; ``path``/``query`` are raw (not percent-decoded)."""
+    """One request. ``path`` and ``query`` are raw (not percent-decoded); header names lower-case."""
 
     method: str
     path: str
     query: str = ""
-    headers: dict[str, str] = field(default_factory=dict)  # lower-cased names
+    headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     client_ip: str = "127.0.0.1"
     _query_params: dict[str, list[str]] | None = field(default=None, init=False, repr=False, compare=False)
     _cookies: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def query_params(self) -> dict[str, list[str]]:
-        """Parsed query (computed once, on demand: most requests never need it)."""
+        """Parsed query, computed on first use: most requests never ask."""
         if self._query_params is None:
             self._query_params = parse_qs(self.query, keep_blank_values=True)
         return self._query_params
 
     def cookies(self) -> dict[str, str]:
-        """Cookie header as a dict; first occurrence of a name wins, quotes stripped."""
+        """The Cookie header as a dict; the first occurrence of a name wins, quotes stripped."""
         if self._cookies is None:
             jar: dict[str, str] = {}
             for part in self.headers.get("cookie", "").split(";"):
-                name, sep, value = part.partition("=")
-                name, value = name.strip(), value.strip()
+                name, sep, value = (s.strip() for s in part.partition("="))
                 if sep and name and name not in jar:
-                    if len(value) >= 2 and value[0] == value[-1] == '"':
-                        value = value[1:-1]
-                    jar[name] = value
+                    jar[name] = value[1:-1] if len(value) > 1 and value[0] == value[-1] == '"' else value
             self._cookies = jar
         return self._cookies
 
 
 @dataclass(slots=True)
 class Response:
-    """Handler result; the server adds Content-Length (and Connection when needed)."""
+    """Handler result. The server writes Content-Length (its own; HEAD may declare one)."""
 
     status: int
     body: bytes = b""
@@ -75,72 +71,48 @@ class Response:
 Handler = Callable[[Request], Response]
 
 _STATUS_LINES = {int(s): f"HTTP/1.1 {int(s)} {s.phrase}\r\n".encode() for s in HTTPStatus}
-_METHODS: dict[bytes, str] = {}  # llhttp only accepts known methods, so this stays small
-_NAMES: dict[bytes, str] = {}  # raw header name -> lower-cased str, bounded below
-_NO_BODY = frozenset({204, 304})  # plus 1xx: no Content-Length, no body
+_CACHE_MAX = 4096  # bound for the caches below, which a hostile client could otherwise grow
+_NAMES: dict[bytes, str] = {}  # raw header name -> lower-case str
+_METHODS: dict[bytes, str] = {}  # llhttp accepts known methods only
+_HEADS: dict[tuple[object, ...], tuple[bytes, bool, int | None]] = {}  # (status, *headers) -> rendered
+_NO_BODY = frozenset({204, 304})  # and 1xx: neither Content-Length nor body
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-_ERRORS = {
-    s: _STATUS_LINES[s] + b"Content-Length: 0\r\nConnection: close\r\n\r\n" for s in (400, 413, 500)
-}
+_ERRORS = {s: _STATUS_LINES[s] + b"Content-Length: 0\r\nConnection: close\r\n\r\n" for s in (400, 500)}
 _ERROR_500_KEEP = _STATUS_LINES[500] + b"Content-Length: 0\r\n\r\n"
 
 
-def _render(resp: Response, head: bool, extra: bytes) -> tuple[bytes, bool]:
-    """Serialise ``resp``; returns (bytes, handler asked to close).  Raises on bad input."""
-    status = resp.status
-    line = _STATUS_LINES.get(status)
-    if line is None:
-        if not 100 <= status <= 999:
-            raise ValueError(f"invalid HTTP status {status!r}")
-        line = b"HTTP/1.1 %d \r\n" % status
-    body = resp.body
-    length = len(body)
-    close = False
-    block = b""
-    if resp.headers:
-        parts = []
-        for name, value in resp.headers:
-            low = name.lower()
-            if low == "content-length":  # framing is ours; HEAD may state GET's length
-                if head:
-                    length = int(value)
-                continue
-            if low == "transfer-encoding":
-                continue
-            if low == "connection" and "close" in value.lower():
-                close = True
+def _head(status: int, headers: list[tuple[str, str]]) -> tuple[bytes, bool, int | None]:
+    """Status line + header block, 'handler asked to close', HEAD's declared length; cached."""
+    line = _STATUS_LINES.get(status) or b"HTTP/1.1 %03d \r\n" % status
+    close, declared, parts = False, None, []
+    for name, value in headers:
+        low = name.lower()
+        if low == "content-length":  # framing is the server's business
+            declared = int(value)
+        elif low != "transfer-encoding":
+            close = close or (low == "connection" and "close" in value.lower())
             parts.append(f"{name}: {value}\r\n")
-        text = "".join(parts)
-        if text.count("\n") != len(parts) or text.count("\r") != len(parts):
-            raise ValueError("CR/LF inside a response header")  # response splitting
-        block = text.encode("latin-1")
-    if status < 200 or status in _NO_BODY:
-        return b"%s%s%s\r\n" % (line, block, extra), close
-    head_bytes = b"%s%sContent-Length: %d\r\n%s\r\n" % (line, block, length, extra)
-    return (head_bytes if head else head_bytes + body), close
+    text = "".join(parts)
+    if text.count("\n") != len(parts) or text.count("\r") != len(parts):
+        raise ValueError(f"CR/LF inside a response header: {headers!r}")  # response splitting
+    result = (line + text.encode("latin-1"), close, declared)
+    if len(_HEADS) < _CACHE_MAX:
+        _HEADS[(status, *headers)] = result
+    return result
 
 
 class _Protocol(asyncio.Protocol):
-    """One connection: httptools parser callbacks write straight into slots."""
+    """One connection; parser callbacks write straight into slots, no per-request objects but the Request."""
 
-    __slots__ = ("_handler", "_conns", "_max_body", "_parser", "_transport", "_client_ip",
-                 "_out", "_closing", "_url", "_headers", "_body", "_size", "_raw_need", "_raw_req")
+    __slots__ = ("_handler", "_conns", "_parser", "_transport", "_client_ip", "_out", "_closing",
+                 "_url", "_headers", "_body")
 
-    def __init__(self, handler: Handler, conns: set[_Protocol], max_body: int) -> None:
-        self._handler, self._conns, self._max_body = handler, conns, max_body
-        self._parser = httptools.HttpRequestParser(self)
+    def __init__(self, handler: Handler, conns: set[_Protocol]) -> None:
+        self._handler, self._conns, self._parser = handler, conns, httptools.HttpRequestParser(self)
         self._transport: asyncio.Transport | None = None
-        self._client_ip = ""
-        self._out: list[bytes] = []
-        self._closing = False
-        self._url = b""
-        self._headers: dict[str, str] = {}
-        self._body: list[bytes] = []
-        self._size = 0
-        self._raw_need = 0  # body bytes still owed by an Upgrade request (httptools skips them)
-        self._raw_req: tuple[Request, bool] | None = None
+        self._client_ip, self._out, self._closing = "", [], False
+        self._url, self._headers, self._body = b"", {}, []
 
-    # -- asyncio.Protocol -------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport  # type: ignore[assignment]
         peer = transport.get_extra_info("peername")
@@ -150,7 +122,7 @@ class _Protocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._conns.discard(self)
 
-    def pause_writing(self) -> None:  # client not reading: stop reading its requests too
+    def pause_writing(self) -> None:  # the client is not reading: stop reading its requests too
         self._transport.pause_reading()  # type: ignore[union-attr]
 
     def resume_writing(self) -> None:
@@ -159,22 +131,19 @@ class _Protocol(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self._closing:
             return
-        out = self._out = []
+        out = self._out = []  # responses of pipelined requests leave in one write
         while data and not self._closing:
-            if self._raw_need:
-                data = self._take_raw(data)
-                continue
             try:
                 self._parser.feed_data(data)
                 data = b""
-            except httptools.HttpParserUpgrade as exc:  # parser already resumed by httptools
+            except httptools.HttpParserUpgrade as exc:  # httptools has already resumed the parser
                 data = data[exc.args[0]:]
             except httptools.HttpParserCallbackError:
-                if not self._closing:  # a bug of ours, not the client's: say so once
-                    log.exception("emulator: internal error in HTTP callback")
+                if not self._closing:  # a bug of ours, not the client's
+                    log.exception("emulator: internal error in an HTTP callback")
                     self._fail(500)
             except httptools.HttpParserError:
-                if not self._closing:  # else: bytes after our close are moot
+                if not self._closing:  # else these are bytes after our close: moot
                     self._fail(400)
         if out:
             self._transport.write(out[0] if len(out) == 1 else b"".join(out))  # type: ignore[union-attr]
@@ -185,23 +154,9 @@ class _Protocol(asyncio.Protocol):
         self._out.append(_ERRORS[status])
         self._closing = True
 
-    def _take_raw(self, data: bytes) -> bytes:
-        chunk, rest = data[: self._raw_need], data[self._raw_need :]
-        self._body.append(chunk)
-        self._raw_need -= len(chunk)
-        if not self._raw_need and self._raw_req is not None:
-            request, keep_alive = self._raw_req
-            self._raw_req = None
-            request.body = b"".join(self._body)
-            self._respond(request, keep_alive)
-        return rest
-
-    # -- httptools callbacks ---------------------------------------------
+    # httptools callbacks
     def on_message_begin(self) -> None:
-        self._url = b""
-        self._headers = {}
-        self._body = []
-        self._size = 0
+        self._url, self._headers, self._body = b"", {}, []
 
     def on_url(self, url: bytes) -> None:
         self._url += url
@@ -210,7 +165,7 @@ class _Protocol(asyncio.Protocol):
         key = _NAMES.get(name)
         if key is None:
             key = name.decode("latin-1").lower()
-            if len(_NAMES) < 4096:
+            if len(_NAMES) < _CACHE_MAX:
                 _NAMES[name] = key
         text = value.decode("latin-1").rstrip(" \t")
         headers = self._headers
@@ -220,75 +175,67 @@ class _Protocol(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         expect = self._headers.get("expect")
-        if expect is not None and expect.lower() == "100-continue" and self._parser.get_http_version() == "1.1":
+        if expect and expect.lower() == "100-continue" and self._parser.get_http_version() == "1.1":
             self._out.append(_CONTINUE)
 
     def on_body(self, body: bytes) -> None:
-        self._size += len(body)
-        if self._size > self._max_body:
-            self._fail(413)
-            raise httptools.HttpParserError("body too large")  # stop parsing this buffer
         self._body.append(body)
 
     def on_message_complete(self) -> None:
         if self._closing:
             return
-        url = self._url
+        url = self._url.partition(b"#")[0] if b"#" in self._url else self._url
         if url[:1] != b"/" and b"://" in url:  # absolute-form: drop scheme://authority
             slash = url.find(b"/", url.find(b"://") + 3)
             url = url[slash:] if slash >= 0 else b"/"
-        hash_at = url.find(b"#")
-        if hash_at >= 0:
-            url = url[:hash_at]
         path, _, query = url.partition(b"?")
-        method_raw = self._parser.get_method()
-        method = _METHODS.get(method_raw)
-        if method is None:
-            method = _METHODS[method_raw] = method_raw.decode("ascii")
+        method = _METHODS.get(raw := self._parser.get_method()) or _METHODS.setdefault(raw, raw.decode())
         headers = self._headers
         body = b"".join(self._body) if self._body else b""
         request = Request(method, path.decode("latin-1"), query.decode("latin-1"), headers, body, self._client_ip)
-        keep_alive = self._parser.should_keep_alive()
-        if "upgrade" in headers and self._parser.should_upgrade():
-            if "chunked" in headers.get("transfer-encoding", ""):
-                self._fail(400)  # httptools cannot de-chunk after an upgrade
-                return
-            self._raw_need = int(headers.get("content-length") or 0)
-            if self._raw_need:
-                self._raw_req = (request, keep_alive)  # answered once _take_raw has the body
-                return
-        self._respond(request, keep_alive)
+        if "upgrade" in headers and self._parser.should_upgrade() and (
+                headers.get("content-length", "0") != "0" or "transfer-encoding" in headers):
+            return self._fail(400)  # httptools skips an Upgrade request's body: refuse, don't desync
+        self._respond(request, self._parser.should_keep_alive())
 
     def _respond(self, request: Request, keep_alive: bool) -> None:
+        connection = request.headers.get("connection")
         if not keep_alive:
             extra = b"Connection: close\r\n"
-        elif "keep-alive" in request.headers.get("connection", "").lower():
+        elif connection and "keep-alive" in connection.lower():
             extra = b"Connection: keep-alive\r\n"  # HTTP/1.0 clients need the echo
         else:
             extra = b""
         try:
-            data, close = _render(self._handler(request), request.method == "HEAD", extra)
+            resp = self._handler(request)
+            status, body = resp.status, resp.body
+            prefix, close, declared = _HEADS.get((status, *resp.headers)) or _head(status, resp.headers)
+            length = len(body)
+            if request.method == "HEAD":
+                body, length = b"", length if declared is None else declared
+            if status < 200 or status in _NO_BODY:
+                data = b"%s%s\r\n" % (prefix, extra)
+            else:
+                data = b"%sContent-Length: %d\r\n%s\r\n%s" % (prefix, length, extra, body)
         except Exception:
-            log.exception("emulator: handler failed for %s %s", request.method, request.path)
+            log.exception("emulator: handler failed on %s %s", request.method, request.path)
             data, close = (_ERROR_500_KEEP if keep_alive else _ERRORS[500]), False
         self._out.append(data)
-        if close or not keep_alive:
-            self._closing = True
+        self._closing = close or not keep_alive
 
 
 class EmulatorServer:
-    """Serve ``handler`` over HTTP/1.1; in a daemon thread (``start``) or foreground.
+    """Serve ``handler`` in a daemon thread (``start``/``stop``, a context manager) or the foreground.
 
-    The handler runs on the server's event-loop thread, one request at a time.
+    The handler runs on the server's loop thread, one request at a time, never concurrently.
     """
 
-    def __init__(self, handler: Handler, host: str = "127.0.0.1", port: int = 0, *,
-                 backlog: int = 1024, max_body_size: int = 64 * 1024 * 1024) -> None:
-        self.handler, self.host, self.port = handler, host, port
-        self.backlog, self.max_body_size = backlog, max_body_size
+    def __init__(self, handler: Handler, host: str = "127.0.0.1", port: int = 0, *, backlog: int = 1024) -> None:
+        self.handler, self.host, self.port, self.backlog = handler, host, port, backlog
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_event: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
+        self._serving = False
 
     @property
     def base_url(self) -> str:
@@ -296,115 +243,90 @@ class EmulatorServer:
         return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     def _bind(self) -> socket.socket:
-        """Bind synchronously so errors surface in the caller and ``port`` is known at once."""
-        where = f"{self.host}:{self.port}"
+        """Bind in the caller so that errors surface there and ``port`` is real at once."""
         try:
             if not 0 <= self.port <= 65535:
                 raise OSError(errno.EINVAL, "port must be between 0 and 65535")
-            family, kind, proto, _, addr = socket.getaddrinfo(
-                self.host or None, self.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
-            sock = socket.socket(family, kind, proto)
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # not REUSEPORT: clash = error
-                sock.bind(addr)
-                sock.listen(self.backlog)
-                sock.setblocking(False)
-            except BaseException:
-                sock.close()
-                raise
+            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+            sock = socket.create_server((self.host, self.port), family=family, backlog=self.backlog)
+            sock.setblocking(False)  # SO_REUSEADDR (TIME_WAIT) is set; not REUSEPORT: a clash must fail
         except OSError as exc:
-            raise OSError(exc.errno, f"cannot listen on {where}: {exc.strerror or exc}") from exc
+            reason = (exc.strerror or str(exc)).split(" (while attempting")[0]
+            raise OSError(exc.errno, f"cannot listen on {self.host}:{self.port}: {reason}") from exc
         self.port = sock.getsockname()[1]
         return sock
 
-    async def _serve(self, sock: socket.socket, on_ready: Callable[[], None]) -> None:
+    async def _serve(self, sock: socket.socket, on_ready: Callable[[], None], signals: bool) -> None:
         loop = asyncio.get_running_loop()
-        self._loop, self._stop_event = loop, asyncio.Event()
-        conns: set[_Protocol] = set()
-        server = await loop.create_server(
-            lambda: _Protocol(self.handler, conns, self.max_body_size), sock=sock, backlog=self.backlog)
+        self._loop, self._stop_event, conns = loop, asyncio.Event(), set()
+        server = await loop.create_server(lambda: _Protocol(self.handler, conns), sock=sock, backlog=self.backlog)
+        sigs = (signal.SIGINT, signal.SIGTERM) if signals else ()
+        for sig in sigs:
+            with contextlib.suppress(ValueError, RuntimeError):  # ValueError: not the main thread
+                loop.add_signal_handler(sig, self._stop_event.set)
+        self._serving = True
         on_ready()
         try:
             await self._stop_event.wait()
         finally:
+            self._serving = False
+            for sig in sigs:  # uvloop's close() would leave its handlers in place
+                with contextlib.suppress(ValueError, RuntimeError):
+                    loop.remove_signal_handler(sig)
             server.close()
             for conn in list(conns):
-                if conn._transport is not None:
-                    conn._transport.close()
+                conn._transport.close()  # type: ignore[union-attr]
             await asyncio.sleep(0)  # let the close callbacks run before the loop goes
 
+    def _run(self, sock: socket.socket, on_ready: Callable[[], None], signals: bool) -> None:
+        loop = uvloop.new_event_loop()
+        try:
+            loop.run_until_complete(self._serve(sock, on_ready, signals))
+        except KeyboardInterrupt:  # a signal landed before our handlers were installed
+            pass
+        finally:
+            sock.close()
+            loop.close()
+
     def start(self) -> EmulatorServer:
-        """Listen, serve from a daemon thread, and return once accepting connections."""
+        """Listen, serve from a daemon thread with its own uvloop, return once accepting."""
         if self._thread is not None:
             raise RuntimeError("EmulatorServer already started")
-        sock = self._bind()
-        ready, failure = threading.Event(), []
+        sock, ready = self._bind(), threading.Event()
 
         def run() -> None:
-            loop = uvloop.new_event_loop()
             try:
-                loop.run_until_complete(self._serve(sock, ready.set))
-            except BaseException as exc:  # only reachable before ready (create_server failed)
-                failure.append(exc)
+                self._run(sock, ready.set, signals=False)
             finally:
-                sock.close()
-                loop.close()
-                ready.set()
+                ready.set()  # never leave start() waiting, even if create_server failed
 
         self._thread = threading.Thread(target=run, name=f"emulator-http-{self.port}", daemon=True)
         self._thread.start()
         ready.wait()
-        if failure:
+        if not self._serving:
             self._thread = None
-            raise OSError(f"cannot serve on {self.host}:{self.port}: {failure[0]}") from failure[0]
+            raise OSError(f"cannot serve on {self.host}:{self.port} (traceback above)")
         return self
 
     def stop(self) -> None:
-        """Close the listener and all connections, then join the thread (idempotent)."""
+        """Close the listener and every connection, then join the thread; idempotent."""
         loop, event, thread = self._loop, self._stop_event, self._thread
-        if loop is not None and event is not None and not loop.is_closed():
-            try:
+        if loop is not None and event is not None:
+            with contextlib.suppress(RuntimeError):  # loop already closed
                 loop.call_soon_threadsafe(event.set)
-            except RuntimeError:  # loop closed meanwhile
-                pass
         if thread is not None and thread is not threading.current_thread():
             thread.join()
             self._thread = None
 
     def serve_forever(self, on_ready: Callable[[], None] | None = None) -> None:
-        """Serve in the foreground until SIGINT/SIGTERM (or ``stop()``), then return.
+        """Serve in the foreground until SIGINT/SIGTERM (or ``stop()``), then return quietly.
 
         ``on_ready`` runs once listening (``port``/``base_url`` are real), e.g. to print a banner.
         """
-        sock = self._bind()
-        loop = uvloop.new_event_loop()
-        signals = (signal.SIGINT, signal.SIGTERM)
-
-        def ready() -> None:
-            if on_ready is not None:
-                on_ready()
-            for sig in signals:
-                try:
-                    loop.add_signal_handler(sig, self._stop_event.set)  # type: ignore[union-attr]
-                except (ValueError, RuntimeError, NotImplementedError):  # not the main thread
-                    pass
-
-        try:
-            loop.run_until_complete(self._serve(sock, ready))
-        except KeyboardInterrupt:  # signal landed before the handlers were installed
-            pass
-        finally:
-            for sig in signals:
-                try:
-                    loop.remove_signal_handler(sig)
-                except (ValueError, RuntimeError, NotImplementedError):
-                    pass
-            sock.close()
-            loop.close()
+        self._run(self._bind(), on_ready or (lambda: None), signals=True)
 
     def __enter__(self) -> EmulatorServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
