@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -62,65 +64,85 @@ class Result:
 
 # --- child: the server under test ------------------------------------------------------------
 
-def _load_handler(kind: str):  # -> (name, Handler)
+def _busy(seconds: float) -> None:
+    """Stand-in for application work (``--work-us``): burns CPU like a real handler."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def _load_handler(kind: str, work: float):  # -> (name, Handler)
     from voipbin_harness.emulator.server import Request, Response
 
     if kind in ("auto", "app"):
         try:
             from voipbin_harness.emulator.app import create_app
-        except ImportError as exc:
-            if kind == "app":
-                raise SystemExit(f"cannot import voipbin_harness.emulator.app:create_app: {exc}") from exc
+        except ModuleNotFoundError as exc:  # only a missing app falls back; a broken one fails loudly
+            if kind == "app" or exc.name not in ("voipbin_harness.emulator.app", "voipbin_harness"):
+                raise
         else:
-            return "app", create_app()
+            return "app", create_app()  # expected: a Handler, i.e. Request -> Response
     headers = [("Content-Type", "application/json")]
 
     def trivial(request: Request) -> Response:
+        if work:
+            _busy(work)
         return Response(200, TRIVIAL_BODY, headers)
 
     return "trivial", trivial
 
 
-def _asgi_trivial():
-    start = {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
+def _asgi_trivial(work: float):
+    start = {"type": "http.response.start", "status": 200,
+             "headers": [(b"content-type", b"application/json")]}
     body = {"type": "http.response.body", "body": TRIVIAL_BODY}
 
     async def app(scope, receive, send):
         if scope["type"] == "http":
+            if work:
+                _busy(work)
             await send(start)
             await send(body)
 
     return app
 
 
-def child_main(server: str, handler_kind: str, cpu: int | None) -> None:
+def _announce(port: int, name: str) -> None:
+    """Tell the parent we listen, then send our stdout to stderr: nobody drains the pipe after."""
+    print(f"READY {port} {name}", flush=True)
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+
+
+def child_main(server: str, handler_kind: str, cpu: int | None, work: float) -> None:
     if cpu is not None:
         os.sched_setaffinity(0, {cpu})
     if server == "uvicorn":
         import uvicorn
 
         sock = socket.create_server((HOST, 0), backlog=1024)
-        print(f"READY {sock.getsockname()[1]} trivial", flush=True)
-        config = uvicorn.Config(_asgi_trivial(), loop="uvloop", http="httptools", lifespan="off",
+        _announce(sock.getsockname()[1], "trivial")
+        config = uvicorn.Config(_asgi_trivial(work), loop="uvloop", http="httptools", lifespan="off",
                                 access_log=False, log_level="warning", server_header=False, date_header=False)
         uvicorn.Server(config).run(sockets=[sock])
         return
     from voipbin_harness.emulator.server import EmulatorServer
 
-    name, handler = _load_handler(handler_kind)
+    name, handler = _load_handler(handler_kind, work)
     srv = EmulatorServer(handler, HOST, 0)
-    srv.serve_forever(on_ready=lambda: print(f"READY {srv.port} {name}", flush=True))
+    srv.serve_forever(on_ready=lambda: _announce(srv.port, name))
 
 
 # --- parent: spawn, load, report --------------------------------------------------------------
 
-def spawn(server: str, handler_kind: str, cpu: int | None) -> tuple[subprocess.Popen[str], int, str]:
-    cmd = [sys.executable, __file__, "--child", server, "--handler", handler_kind]
+def spawn(server: str, handler_kind: str, cpu: int | None,
+          work_us: float) -> tuple[subprocess.Popen[str], int, str]:
+    cmd = [sys.executable, __file__, "--child", server, "--handler", handler_kind, "--work-us", str(work_us)]
     if cpu is not None:
         cmd += ["--server-cpu", str(cpu)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
-    line = proc.stdout.readline()  # the child prints READY or dies
+    ready, _, _ = select.select([proc.stdout], [], [], 60)  # bounded: a hung start must not hang us
+    line = proc.stdout.readline() if ready else ""  # the child prints READY or dies
     if not line.startswith("READY "):
         proc.kill()
         raise SystemExit(f"{server} server did not start (exit {proc.wait()})")
@@ -134,15 +156,17 @@ def _to_ms(text: str) -> float:
 
 
 def run_wrk(res: Result, port: int, args: argparse.Namespace, cpu: int | None, duration: float) -> None:
-    cmd = ["wrk", "-t1", f"-c{args.connections}", f"-d{max(1, round(duration))}s", "--latency", "--timeout", "5s"]
+    cmd = ["wrk", "-t1", f"-c{args.connections}", f"-d{max(1, round(duration))}s", "--latency",
+           "--timeout", "5s"]
     for header in args.header:
         cmd += ["-H", header]
     cmd.append(f"http://{HOST}:{port}{args.path}")
     pin = (lambda: os.sched_setaffinity(0, {cpu})) if cpu is not None else None
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60, preexec_fn=pin).stdout
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60, preexec_fn=pin)
+    out = done.stdout
     m = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)
     if not m:
-        raise SystemExit(f"could not read wrk's output:\n{out}")
+        raise SystemExit(f"could not read wrk's output (exit {done.returncode}):\n{out}{done.stderr}")
     res.requests = int(m.group(1))
     res.seconds = float(m.group(2)) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[m.group(3)]
     for pct, attr in (("50", "p50_ms"), ("99", "p99_ms")):
@@ -161,6 +185,7 @@ class _Client(asyncio.Protocol):
         import httptools
 
         self.request, self.deadline, self.lat, self.status = request, deadline, lat, status
+        self.cut_short = False  # the server closed before the deadline
         self.parser = httptools.HttpResponseParser(self)
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.t0 = 0.0
@@ -184,11 +209,13 @@ class _Client(asyncio.Protocol):
             self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.cut_short = time.perf_counter() < self.deadline
         if not self.done.done():
             self.done.set_result(None)
 
 
-async def _python_load(port: int, args: argparse.Namespace, duration: float) -> tuple[list[float], Counter[int], int, float]:
+async def _python_load(port: int, args: argparse.Namespace,
+                       duration: float) -> tuple[list[float], Counter[int], int, float]:
     head = f"GET {args.path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n" + "".join(f"{h}\r\n" for h in args.header)
     request = (head + "\r\n").encode("latin-1")
     lat: list[float] = []
@@ -196,14 +223,16 @@ async def _python_load(port: int, args: argparse.Namespace, duration: float) -> 
     loop = asyncio.get_running_loop()
     start = time.perf_counter()
     deadline = start + duration
-    results = await asyncio.gather(*(loop.create_connection(lambda: _Client(request, deadline, lat, status), HOST, port)
-                                     for _ in range(args.connections)), return_exceptions=True)
+    factory = functools.partial(_Client, request, deadline, lat, status)
+    connecting = [loop.create_connection(factory, HOST, port) for _ in range(args.connections)]
+    results = await asyncio.gather(*connecting, return_exceptions=True)
     clients = [proto for r in results if not isinstance(r, BaseException) for proto in [r[1]]]
     errors = len(results) - len(clients)
     try:
         await asyncio.wait_for(asyncio.gather(*(c.done for c in clients)), duration + 30)
     except TimeoutError:
         errors += 1
+    errors += sum(c.cut_short for c in clients)
     return lat, status, errors, time.perf_counter() - start
 
 
@@ -225,8 +254,9 @@ def run_python(res: Result, port: int, args: argparse.Namespace, cpu: int | None
         res.p99_ms = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1e3
 
 
-def bench(server: str, handler_kind: str, tool: str, args: argparse.Namespace, cpus: tuple[int | None, int | None]) -> Result:
-    proc, port, name = spawn(server, handler_kind, cpus[0])
+def bench(server: str, handler_kind: str, tool: str, args: argparse.Namespace,
+          cpus: tuple[int | None, int | None]) -> Result:
+    proc, port, name = spawn(server, handler_kind, cpus[0], args.work_us)
     res = Result(server="ours" if server == "ours" else "uvicorn", handler=name, tool=tool)
     runner = run_wrk if tool == "wrk" else run_python
     try:
@@ -246,10 +276,12 @@ def bench(server: str, handler_kind: str, tool: str, args: argparse.Namespace, c
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--duration", type=float, default=10.0, help=f"seconds of measured load (1-{MAX_DURATION:g})")
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--duration", type=float, default=10.0,
+                   help=f"seconds of measured load (1-{MAX_DURATION:g})")
     p.add_argument("--warmup", type=float, default=1.0, help="seconds of unmeasured load first (0-10)")
-    p.add_argument("--connections", "-c", type=int, default=32, help="concurrent keep-alive connections (1-1024)")
+    p.add_argument("--connections", "-c", type=int, default=32,
+                   help="concurrent keep-alive connections (1-1024)")
     p.add_argument("--path", default="/v1.0/flows?page_size=10", help="request target (path and query)")
     p.add_argument("--header", "-H", action="append", default=[], help="extra request header, repeatable")
     p.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto", help="load generator")
@@ -257,14 +289,18 @@ def main(argv: list[str] | None = None) -> int:
                    help="'uvicorn': also run the trivial handler under uvicorn and print both side by side")
     p.add_argument("--handler", choices=("auto", "app", "trivial"), default="auto",
                    help="auto: voipbin_harness.emulator.app:create_app() if importable, else trivial")
-    p.add_argument("--server-cpu", type=int, default=None, help="core for the server (default: first allowed)")
+    p.add_argument("--work-us", type=float, default=0.0,
+                   help="busy-wait this many microseconds in the trivial handler (simulated app work)")
+    p.add_argument("--server-cpu", type=int, default=None,
+                   help="core for the server (default: first allowed)")
     p.add_argument("--child", choices=("ours", "uvicorn"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
-        child_main(args.child, args.handler, args.server_cpu)
+        child_main(args.child, args.handler, args.server_cpu, args.work_us / 1e6)
         return 0
-    if not (1 <= args.duration <= MAX_DURATION and 0 <= args.warmup <= 10 and 1 <= args.connections <= 1024):
-        p.error("duration must be 1-120 s, warmup 0-10 s, connections 1-1024")
+    if not (1 <= args.duration <= MAX_DURATION and 0 <= args.warmup <= 10 and 1 <= args.connections <= 1024
+            and 0 <= args.work_us <= 100_000):
+        p.error("duration must be 1-120 s, warmup 0-10 s, connections 1-1024, work-us 0-100000")
     if not args.path.startswith("/"):
         p.error("--path must start with '/' (the host is always 127.0.0.1)")
     tool = args.tool if args.tool != "auto" else ("wrk" if shutil.which("wrk") else "python")
@@ -281,10 +317,12 @@ def main(argv: list[str] | None = None) -> int:
     runs = [("ours", "trivial" if args.server == "uvicorn" else args.handler)]
     if args.server == "uvicorn":
         runs.append(("uvicorn", "trivial"))
+    work = f", trivial handler busy {args.work_us:g} us" if args.work_us else ""
     print(f"# {tool}, {args.connections} connections, {args.duration:g} s (+{args.warmup:g} s warm-up), "
-          f"GET http://{HOST}:PORT{args.path}, server cpu {cpus[0]}, client cpu {cpus[1]}")
+          f"GET http://{HOST}:PORT{args.path}, server cpu {cpus[0]}, client cpu {cpus[1]}{work}")
     results = [bench(server, kind, tool, args, cpus) for server, kind in runs]
-    print(f"{'server':<8} {'handler':<8} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'requests':>9} {'non-2xx':>7} {'errors':>6}")
+    print(f"{'server':<8} {'handler':<8} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'requests':>9} "
+          f"{'non-2xx':>7} {'errors':>6}")
     for r in results:
         print(f"{r.server:<8} {r.handler:<8} {r.rps:>9.0f} {r.p50_ms:>7.2f} {r.p99_ms:>7.2f} {r.requests:>9} "
               f"{r.non_2xx:>7} {r.errors:>6}  {'; '.join(r.notes)}")

@@ -34,6 +34,7 @@ _FIELD_VALUE = re.compile(
     (?P<value>[^\s"'&;,}]+)
     """
 )
+_SHELL_VARIABLE = re.compile(r"^\$\{?[A-Z_][A-Z0-9_]*\}?$")
 _SECRET_KEYS = {"token", "accesskey", "access_key", "password", "authorization", "cookie", "set-cookie",
                 "jwt", "secret", "jwt_key", "other_password", "other_accesskey"}
 
@@ -53,7 +54,13 @@ def redact_text(text: str) -> str:
             text = text.replace(secret, MASK)
     for pattern in _PATTERNS:
         text = pattern.sub(MASK, text)
-    return _FIELD_VALUE.sub(lambda m: m.group("pre") + MASK, text)
+    return _FIELD_VALUE.sub(_mask_value, text)
+
+
+def _mask_value(match: re.Match[str]) -> str:
+    """Mask a field's value, but keep a ``$NAME`` shell variable: curl lines use them as placeholders."""
+    value = match.group("value")
+    return match.group(0) if _SHELL_VARIABLE.match(value) else match.group("pre") + MASK
 
 
 def redact(value: Any) -> Any:

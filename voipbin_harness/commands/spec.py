@@ -8,9 +8,6 @@ import sys
 import orjson
 
 from ..errors import ExitCode
-from ..findings import SummaryWriter
-from ..spec import load_spec
-from ..spec.lint import lint
 from ._common import add_spec
 
 __all__ = ["register"]
@@ -35,6 +32,11 @@ def _missing_action(parser: argparse.ArgumentParser) -> int:
 
 
 def run_lint(args: argparse.Namespace) -> int:
+    # imported here: the validator costs ~1 s of start-up that every other command would pay
+    from ..findings import SummaryWriter
+    from ..spec import load_spec
+    from ..spec.lint import lint
+
     spec = load_spec(args.spec)
     result = lint(spec)
     if args.report_dir:

@@ -21,8 +21,12 @@ from .pagination import parse_timestamp, timestamp
 
 __all__ = [
     "ACCESS_KEY_PREFIX",
+    "ANY_AGENT",
+    "CALLER_AGENT_PATHS",
     "CREDENTIAL_ORDER",
     "HMAC_ALGORITHMS",
+    "LOGIN_FAILURE_STATUS",
+    "LOGIN_PATH",
     "TOKEN_LIFETIME",
     "Credential",
     "InvalidToken",
@@ -32,6 +36,8 @@ __all__ = [
     "is_access_key",
     "mint_token",
     "new_access_key",
+    "required_permission",
+    "unverified_agent",
 ]
 
 ACCESS_KEY_PREFIX = "vb_"
@@ -40,6 +46,10 @@ _KEY_ALPHABET = string.ascii_letters + string.digits
 TOKEN_LIFETIME = timedelta(days=7)
 HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
 BEARER_PREFIX = "Bearer "  # literal and case-sensitive in the gateway
+#: Login lives outside the base path; wrong credentials or a bad body get this status with an EMPTY
+#: body (not 401, not the envelope), in the gateway's code.
+LOGIN_PATH = "/auth/login"
+LOGIN_FAILURE_STATUS = 400
 
 #: Where the gateway looks, in order; the first one present wins.
 CREDENTIAL_ORDER: tuple[tuple[str, str], ...] = (
@@ -134,6 +144,47 @@ def decode_token(token: str, key: str, *, now: datetime | None = None) -> dict[s
     if expire <= (now or datetime.now(UTC)):
         raise InvalidToken("token expired")
     return claims
+
+
+def unverified_agent(token: str) -> dict[str, Any] | None:
+    """The ``agent`` claim of a JWT read WITHOUT verifying it, or None when it is not one.
+
+    For a client that wants to know who it is (its ``customer_id``) from the token it holds; never
+    use it to decide whether a token is valid (that is ``decode_token``).
+    """
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    agent = claims.get("agent")
+    return agent if isinstance(agent, dict) else None
+
+
+#: Which operations need which agent permission. BEHAVIOUR.md only says that an agent lacking the
+#: permission gets 403 PERMISSION_DENIED (the gateway checks per handler); this is the harness's
+#: documented model of it, the same one the emulator enforces: project-level resources need a
+#: project super-admin, ``/me`` and ``/service_agents/*`` are open to every agent, and everything
+#: else needs customer admin or manager.
+ANY_AGENT = 0
+SUPER_ADMIN_PREFIXES = ("/customers", "/providers", "/providercalls")
+SUPER_ADMIN_SUFFIXES = ("/balance_add_force", "/balance_subtract_force")
+AGENT_PATHS = ("/me",)
+AGENT_PREFIXES = ("/service_agents/",)
+#: Operations about the calling agent itself. An access key has no agent behind it, so in the
+#: harness's model (the emulator's ``singleton_item`` answers so) it gets 403 PERMISSION_DENIED
+#: there; load mixes that authenticate with an access key leave these out.
+CALLER_AGENT_PATHS = ("/me",)
+
+
+def required_permission(path: str) -> int:
+    """The permission bits (any one of them) an operation on ``path`` (relative to the base path,
+    template or concrete) needs; ``ANY_AGENT`` when every authenticated agent may call it."""
+    first = "/" + path.split("/")[1] if path.count("/") >= 1 else path
+    if first in SUPER_ADMIN_PREFIXES or path.endswith(SUPER_ADMIN_SUFFIXES):
+        return Permission.PROJECT_SUPER_ADMIN
+    if path in AGENT_PATHS or path.startswith(AGENT_PREFIXES):
+        return ANY_AGENT
+    return Permission.ADMIN_LEVEL
 
 
 def is_access_key(value: str) -> bool:

@@ -18,10 +18,12 @@ __all__ = [
     "LAST_PAGE_GATEWAY",
     "MAX_PAGE_SIZE",
     "PAGE_SIZE_PARAM",
+    "PAGE_SIZE_EXCEPTIONS",
     "PAGE_TOKEN_PARAM",
     "InvalidPageSize",
     "list_body",
     "list_problems",
+    "page_size_limits",
     "page_token_for",
     "parse_page_size",
     "parse_timestamp",
@@ -35,6 +37,11 @@ NEXT_TOKEN_FIELD = "next_page_token"
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 100
+
+#: Resources whose lists page differently: (default page size, cap or None for no cap).
+PAGE_SIZE_EXCEPTIONS: dict[str, tuple[int, int | None]] = {
+    "contact_addresses": (20, None),  # BEHAVIOUR.md: "contact_addresses: default 20, no cap"
+}
 
 #: How a target marks the last page.
 LAST_PAGE_GATEWAY = "gateway"  # a token on every non-empty page; "" only on an empty page
@@ -96,3 +103,8 @@ def list_problems(body: Any, *, page_size: int | None = None) -> list[str]:
     if isinstance(result, list) and page_size is not None and page_size > 0 and len(result) > page_size:
         problems.append(f"page holds {len(result)} items, more than page_size={page_size}")
     return problems
+
+
+def page_size_limits(resource: str) -> tuple[int, int | None]:
+    """(default, cap) of ``page_size`` for a resource (``resources.resource_of`` names it)."""
+    return PAGE_SIZE_EXCEPTIONS.get(resource, (DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE))

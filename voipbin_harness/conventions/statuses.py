@@ -7,6 +7,7 @@ not declare, and reports can explain an undeclared status with its documented ca
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .resources import (
@@ -20,7 +21,7 @@ from .resources import (
 if TYPE_CHECKING:
     from ..spec.model import Operation
 
-__all__ = ["AUTH_STUB_PREFIX", "gateway_statuses"]
+__all__ = ["AUTH_STUB_PREFIX", "gateway_statuses", "spec_fallback_status"]
 
 #: The spec's ``/auth/*`` operations are stubs under ``/v1.0``: 404 ROUTE_NOT_FOUND after auth.
 AUTH_STUB_PREFIX = "/auth/"
@@ -60,3 +61,33 @@ def gateway_statuses(op: Operation) -> dict[str, str]:
     if (op.method, op.path) in INSUFFICIENT_BALANCE_OPERATIONS:
         add(500, "insufficient balance (the docs promise 402)")
     return statuses
+
+
+#: When the spec does not declare the natural status of an error for an operation, a server that
+#: keeps to declared statuses answers the first of these that the operation declares. A refusal
+#: about a resource or a permission (403, 404, 409) never becomes a 400, which would call valid
+#: input invalid (Schemathesis' positive_data_acceptance rejects that); 400 comes last for them.
+#: 401, 405 and 429 are never replaced: authentication, routing and rate limiting come before the
+#: operation. The conformant emulator answers this way; the scenarios accept it beside the
+#: documented status.
+_FALLBACKS: dict[int, tuple[int, ...]] = {
+    400: (404, 403, 401),
+    402: (400,),
+    403: (404, 401, 400),
+    404: (403, 401, 400),
+    409: (404, 403, 401, 400),
+}
+_NEVER_REPLACED = frozenset({401, 405, 429})
+
+
+def spec_fallback_status(natural: int, declared: Iterable[int]) -> int:
+    """The status a declared-statuses-only server answers for ``natural`` on an operation that
+    declares ``declared`` (``natural`` itself when declared, or when no fallback applies)."""
+    codes = tuple(declared)
+    if not codes or natural in codes or natural in _NEVER_REPLACED:
+        return natural
+    if natural < 400:
+        same = [code for code in codes if code // 100 == natural // 100]
+        lower = [code for code in codes if code < 400]
+        return (same or lower or [natural])[0]
+    return next((code for code in _FALLBACKS.get(natural, (400, 404, 403, 401)) if code in codes), natural)

@@ -71,7 +71,7 @@ class Response:
 Handler = Callable[[Request], Response]
 
 _STATUS_LINES = {int(s): f"HTTP/1.1 {int(s)} {s.phrase}\r\n".encode() for s in HTTPStatus}
-_CACHE_MAX = 4096  # bound for the caches below, which a hostile client could otherwise grow
+_CACHE_MAX = 4096  # the caches below start afresh when full: bounded, yet they keep up with the app
 _NAMES: dict[bytes, str] = {}  # raw header name -> lower-case str
 _METHODS: dict[bytes, str] = {}  # llhttp accepts known methods only
 _HEADS: dict[tuple[object, ...], tuple[bytes, bool, int | None]] = {}  # (status, *headers) -> rendered
@@ -95,9 +95,9 @@ def _head(status: int, headers: list[tuple[str, str]]) -> tuple[bytes, bool, int
     text = "".join(parts)
     if text.count("\n") != len(parts) or text.count("\r") != len(parts):
         raise ValueError(f"CR/LF inside a response header: {headers!r}")  # response splitting
-    result = (line + text.encode("latin-1"), close, declared)
-    if len(_HEADS) < _CACHE_MAX:
-        _HEADS[(status, *headers)] = result
+    if len(_HEADS) >= _CACHE_MAX:
+        _HEADS.clear()
+    result = _HEADS[(status, *headers)] = (line + text.encode("latin-1"), close, declared)
     return result
 
 
@@ -164,9 +164,9 @@ class _Protocol(asyncio.Protocol):
     def on_header(self, name: bytes, value: bytes) -> None:
         key = _NAMES.get(name)
         if key is None:
-            key = name.decode("latin-1").lower()
-            if len(_NAMES) < _CACHE_MAX:
-                _NAMES[name] = key
+            if len(_NAMES) >= _CACHE_MAX:
+                _NAMES.clear()
+            key = _NAMES[name] = name.decode("latin-1").lower()
         text = value.decode("latin-1").rstrip(" \t")
         headers = self._headers
         if key in headers:
@@ -192,18 +192,18 @@ class _Protocol(asyncio.Protocol):
         method = _METHODS.get(raw := self._parser.get_method()) or _METHODS.setdefault(raw, raw.decode())
         headers = self._headers
         body = b"".join(self._body) if self._body else b""
-        request = Request(method, path.decode("latin-1"), query.decode("latin-1"), headers, body, self._client_ip)
+        request = Request(method, path.decode("latin-1"), query.decode("latin-1"), headers, body,
+                          self._client_ip)
         if "upgrade" in headers and self._parser.should_upgrade() and (
                 headers.get("content-length", "0") != "0" or "transfer-encoding" in headers):
             return self._fail(400)  # httptools skips an Upgrade request's body: refuse, don't desync
         self._respond(request, self._parser.should_keep_alive())
 
     def _respond(self, request: Request, keep_alive: bool) -> None:
-        connection = request.headers.get("connection")
         if not keep_alive:
             extra = b"Connection: close\r\n"
-        elif connection and "keep-alive" in connection.lower():
-            extra = b"Connection: keep-alive\r\n"  # HTTP/1.0 clients need the echo
+        elif "keep-alive" in request.headers.get("connection", "").lower():
+            extra = b"Connection: keep-alive\r\n"  # HTTP/1.0 clients need the echo; harmless for 1.1
         else:
             extra = b""
         try:
@@ -227,10 +227,12 @@ class _Protocol(asyncio.Protocol):
 class EmulatorServer:
     """Serve ``handler`` in a daemon thread (``start``/``stop``, a context manager) or the foreground.
 
-    The handler runs on the server's loop thread, one request at a time, never concurrently.
+    The handler runs on the server's loop thread, one request at a time, never concurrently;
+    while it runs no other connection is served, so it must not block.
     """
 
-    def __init__(self, handler: Handler, host: str = "127.0.0.1", port: int = 0, *, backlog: int = 1024) -> None:
+    def __init__(self, handler: Handler, host: str = "127.0.0.1", port: int = 0, *,
+                 backlog: int = 1024) -> None:
         self.handler, self.host, self.port, self.backlog = handler, host, port, backlog
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_event: asyncio.Event | None = None
@@ -259,7 +261,8 @@ class EmulatorServer:
     async def _serve(self, sock: socket.socket, on_ready: Callable[[], None], signals: bool) -> None:
         loop = asyncio.get_running_loop()
         self._loop, self._stop_event, conns = loop, asyncio.Event(), set()
-        server = await loop.create_server(lambda: _Protocol(self.handler, conns), sock=sock, backlog=self.backlog)
+        server = await loop.create_server(
+            lambda: _Protocol(self.handler, conns), sock=sock, backlog=self.backlog)
         sigs = (signal.SIGINT, signal.SIGTERM) if signals else ()
         for sig in sigs:
             with contextlib.suppress(ValueError, RuntimeError):  # ValueError: not the main thread

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 
 from ..conventions.auth import Permission
 
-__all__ = ["ALPHA", "BRAVO", "DEFAULT_JWT_KEY", "DEFAULT_TENANTS", "SeedAgent", "Tenant"]
+__all__ = ["ALPHA", "BRAVO", "DEFAULT_BALANCE", "DEFAULT_JWT_KEY", "DEFAULT_TENANTS", "SeedAgent", "Tenant"]
 
 DEFAULT_JWT_KEY = "emulator-jwt-key"
+DEFAULT_BALANCE = 1000.0  # every customer starts with it; PUT /__emulator__/customers/{id}/balance changes it
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +29,7 @@ class Tenant:
     customer_id: str
     accesskey: str
     agents: tuple[SeedAgent, ...] = field(default_factory=tuple)
-    balance: float = 1000.0
+    balance: float = DEFAULT_BALANCE
 
     @property
     def admin(self) -> SeedAgent:

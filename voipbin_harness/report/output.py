@@ -21,6 +21,8 @@ from ..redact import redact, redact_text
 __all__ = ["copy_redacted", "scrub_tree", "write_json", "write_text"]
 
 # Files that are never text: copied as they are, never rewritten.
+# Files that hold code (inline scripts): secrets masked by value only, see _redact_values.
+_PROGRAM_SUFFIXES = {".html", ".htm", ".js", ".mjs", ".css", ".svg"}
 _BINARY_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".zip", ".gz", ".woff", ".woff2", ".pdf"}
 
 
@@ -45,6 +47,23 @@ def write_text(path: str | os.PathLike[str], text: str) -> Path:
     return path
 
 
+def _redact_values(text: str) -> str:
+    """Mask secrets by value only: the registered ones and the secret-shaped (JWT, access key).
+
+    For program files (Locust's HTML report inlines its JavaScript bundle): the field pattern of
+    ``redact_text`` would rewrite code such as ``password:!0`` or ``"password"===e.type`` and
+    break the page, while a leaked secret there can only be a value.
+    TODO(lead): a public ``redact.redact_text(text, fields=False)`` would replace this.
+    """
+    from .. import redact as _redact
+
+    for secret in sorted(getattr(_redact, "_known", ()), key=len, reverse=True):
+        text = text.replace(secret, _redact.MASK)
+    for pattern in getattr(_redact, "_PATTERNS", ()):
+        text = pattern.sub(_redact.MASK, text)
+    return text
+
+
 def _redacted_bytes(data: bytes, suffix: str) -> bytes | None:
     """The redacted form of ``data`` when it is text, else None (binary: left as it is)."""
     if suffix.lower() in _BINARY_SUFFIXES or b"\x00" in data[:4096]:
@@ -53,7 +72,31 @@ def _redacted_bytes(data: bytes, suffix: str) -> bytes | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
+    if suffix.lower() in _PROGRAM_SUFFIXES:
+        return _redact_values(text).encode("utf-8")
+    if suffix.lower() == ".json":
+        cleaned = _redact_json(data)
+        if cleaned is not None:
+            return cleaned
+    if suffix.lower() == ".jsonl":
+        lines = [_redact_json(line) if line.strip() else line for line in data.split(b"\n")]
+        if all(line is not None for line in lines):
+            return b"\n".join(lines)  # type: ignore[arg-type]
     return redact_text(text).encode("utf-8")
+
+
+def _redact_json(data: bytes) -> bytes | None:
+    """JSON redacted as data, not as text: a masked value inside a string that holds an escaped
+    quote (``"-H \\"Authorization: Bearer x\\""``) must not take the backslash with it and break
+    the document. The bytes are kept as they are when nothing needed masking; None if not JSON."""
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    cleaned = redact(document)
+    if cleaned == document:
+        return data
+    return orjson.dumps(cleaned, option=orjson.OPT_INDENT_2 if b"\n" in data.strip() else 0)
 
 
 def copy_redacted(source: Path, destination: Path) -> bool:
@@ -68,14 +111,19 @@ def copy_redacted(source: Path, destination: Path) -> bool:
     return cleaned != data
 
 
-def scrub_tree(directory: str | os.PathLike[str]) -> list[Path]:
-    """Re-redact every text file under ``directory`` in place; the files that contained a secret."""
+def scrub_tree(directory: str | os.PathLike[str], *, skip_suffixes: tuple[str, ...] = ()) -> list[Path]:
+    """Re-redact every text file under ``directory`` in place; the files that contained a secret.
+
+    ``skip_suffixes`` leaves program files alone (the Allure report's JavaScript bundle, whose
+    ``token:`` identifiers the field pattern would otherwise mangle); what they display comes from
+    data files that are scrubbed.
+    """
     changed: list[Path] = []
     root = Path(directory)
     if not root.is_dir():
         return changed
     for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.is_symlink():
+        if not path.is_file() or path.is_symlink() or path.name.endswith(skip_suffixes):
             continue
         data = path.read_bytes()
         cleaned = _redacted_bytes(data, path.suffix)

@@ -115,7 +115,11 @@ def _load_split(directory: Path) -> dict[str, Any]:
                       if (directory / n).exists()), None)
     if root_file is None:
         raise HarnessError(f"split spec {directory} has no openapi.yaml at its top")
-    root = _parse(root_file.read_bytes(), str(root_file))
+    try:
+        root_bytes = root_file.read_bytes()
+    except OSError as exc:
+        raise HarnessError(f"cannot read split spec root {root_file}: {exc.strerror or exc}") from None
+    root = _parse(root_bytes, str(root_file))
     paths: dict[str, Any] = {}
     for template, item in root["paths"].items():
         ref = item.get("$ref") if isinstance(item, dict) else None

@@ -1,0 +1,57 @@
+"""The Schemathesis schema the suite runs: the harness's loaded spec plus a configuration tuned for
+VoIPBIN (phases, examples, seed, client rate limit, no example database, no shrinking).
+
+Why no shrinking: the suite never fails inside Hypothesis (every defect is recorded as a finding and
+the operation's test fails once all its cases ran), so shrinking would only spend requests; and the
+finding's id does not depend on the example anyway.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import schemathesis
+from schemathesis import BaseSchema
+
+from voipbin_harness.spec import Spec
+
+from . import checks as _checks  # noqa: F401  (registers the VoIPBIN checks with Schemathesis)
+from .selection import unexpected_methods
+from .settings import ContractSettings
+
+__all__ = ["REQUEST_TIMEOUT", "build_schema", "schemathesis_config"]
+
+#: Seconds before a request counts as unanswered.
+REQUEST_TIMEOUT = 10
+
+
+def schemathesis_config(settings: ContractSettings) -> dict[str, Any]:
+    """The Schemathesis configuration (same keys as ``schemathesis.toml``) for these settings."""
+    coverage: dict[str, Any] = {"enabled": "coverage" in settings.phases}
+    methods = unexpected_methods(settings)
+    if methods is not None:
+        coverage["unexpected-methods"] = methods
+    config: dict[str, Any] = {
+        "seed": settings.seed,
+        "suppress-health-check": ["all"],
+        "request-timeout": REQUEST_TIMEOUT,
+        # curl lines must reproduce (a page_token is no secret); voipbin_harness.redact masks real secrets
+        "output": {"sanitization": {"enabled": False}},
+        "generation": {"max-examples": settings.max_examples, "database": "none", "no-shrink": True},
+        "phases": {
+            "examples": {"enabled": "examples" in settings.phases},
+            "coverage": coverage,
+            "fuzzing": {"enabled": "fuzzing" in settings.phases},
+            # our CRUD workflows replace Schemathesis's stateful phase: the spec has no links
+            "stateful": {"enabled": False},
+        },
+    }
+    if settings.client_rate_limit:
+        config["rate-limit"] = settings.client_rate_limit
+    return config
+
+
+def build_schema(spec: Spec, settings: ContractSettings) -> BaseSchema:
+    """The spec as Schemathesis sees it, configured for this run."""
+    config = schemathesis.Config.from_dict(schemathesis_config(settings))
+    return schemathesis.openapi.from_dict(spec.document, config=config)

@@ -1,0 +1,128 @@
+"""The contracts suite's settings, read once from the pytest command line.
+
+The test module needs them at import time (``@schema.parametrize()`` builds one test per
+operation when the module is collected, before any fixture exists), so ``contracts/conftest.py``
+stores them here in ``pytest_configure`` and the test module reads them with ``current()``.
+Everything else reaches them through the ``contract_run`` fixture.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from schemathesis import BaseSchema
+
+from voipbin_harness.errors import HarnessError
+from voipbin_harness.spec import Spec
+from voipbin_harness.target import is_loopback_url, resolve
+
+__all__ = [
+    "DEFAULT_MAX_EXAMPLES",
+    "Collected",
+    "LIVE_CLIENT_RATE_LIMIT",
+    "LIVE_REQUEST_BUDGET",
+    "PHASES",
+    "ContractSettings",
+    "current",
+    "install",
+]
+
+#: Fuzzing examples per operation by default: with the examples and coverage phases this keeps
+#: the whole 410-operation run against the embedded emulator under two minutes on 2 cores.
+DEFAULT_MAX_EXAMPLES = 5
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+#: Against anything but loopback: a client-side rate limit below the gateway's per-customer
+#: bucket (17 req/s, conventions.ratelimit) and a request budget, unless told otherwise.
+LIVE_CLIENT_RATE_LIMIT = "5/s"
+LIVE_REQUEST_BUDGET = 2000
+_RATE = re.compile(r"^\d+/[smhd]$")
+
+
+@dataclass(frozen=True)
+class ContractSettings:
+    target: str
+    spec_source: str | None
+    report_dir: Path
+    max_examples: int
+    include_tags: tuple[str, ...]
+    include_paths: tuple[re.Pattern[str], ...]
+    seed: int
+    auth: str  # "bearer" | "accesskey"
+    allow_writes: bool
+    allow_operations: frozenset[str]
+    phases: frozenset[str]
+    loopback: bool  # the target is the embedded emulator or a loopback URL
+    client_rate_limit: str | None  # Schemathesis syntax "N/s"; None: no client-side limit
+    request_budget: int | None  # None: unlimited
+    emulator_profile: str = "gateway"
+
+    @classmethod
+    def from_pytest(cls, config: pytest.Config) -> ContractSettings:
+        """Read and validate the options; a bad one is a ``HarnessError`` (one line, exit 2)."""
+        target_name = config.getoption("--target")
+        target = resolve(target_name)
+        loopback = target.is_emulator or is_loopback_url(target.origin)
+        max_examples = config.getoption("--max-examples")
+        if max_examples < 1:
+            raise HarnessError(f"--max-examples must be at least 1, got {max_examples}")
+        paths = []
+        for text in config.getoption("--include-path") or []:
+            try:
+                paths.append(re.compile(text))
+            except re.error as exc:
+                raise HarnessError(f"--include-path {text!r} is not a regular expression: {exc}") from None
+        phases = frozenset(p.strip() for p in config.getoption("--phases").split(",") if p.strip())
+        unknown = phases - set(PHASES)
+        if unknown or not phases:
+            raise HarnessError(f"--phases takes a comma list of {', '.join(PHASES)}, got {config.getoption('--phases')!r}")
+        rate = config.getoption("--client-rate-limit")
+        if rate is None:
+            rate = None if loopback else LIVE_CLIENT_RATE_LIMIT
+        elif rate == "off":
+            rate = None
+        elif not _RATE.match(rate):
+            raise HarnessError(f"--client-rate-limit takes N/s, N/m, N/h or off, got {rate!r}")
+        budget = config.getoption("--request-budget")
+        if budget is None:
+            budget = None if loopback else LIVE_REQUEST_BUDGET
+        elif budget <= 0:
+            budget = None
+        seed = config.getoption("--seed")
+        report_dir = config.getoption("--report-dir") or str(config.rootpath / "reports" / "contracts")
+        return cls(
+            target=target_name, spec_source=config.getoption("--spec"), report_dir=Path(report_dir).resolve(),
+            max_examples=max_examples, include_tags=tuple(t.lower() for t in config.getoption("--include-tag") or []),
+            include_paths=tuple(paths), seed=seed if seed is not None else random.randrange(2**31),
+            auth=config.getoption("--auth"), allow_writes=bool(config.getoption("--allow-writes")),
+            allow_operations=frozenset(" ".join(op.split()) for op in config.getoption("--allow-operation") or []),
+            phases=phases, loopback=loopback, client_rate_limit=rate, request_budget=budget,
+            emulator_profile=config.getoption("--emulator-profile"),
+        )
+
+
+@dataclass(frozen=True)
+class Collected:
+    """What collection needs: the settings, the loaded spec and the Schemathesis schema built from it."""
+
+    settings: ContractSettings
+    spec: Spec
+    schema: BaseSchema  # only the operations the filters select
+    deselected: dict[str, str]  # operation label -> why the filters leave it out
+
+
+_current: Collected | None = None
+
+
+def install(collected: Collected) -> None:
+    global _current
+    _current = collected
+
+
+def current() -> Collected:
+    if _current is None:
+        raise RuntimeError("contracts/ settings are read in contracts/conftest.py; run pytest on contracts/")
+    return _current

@@ -1,0 +1,1 @@
+"""Behaviour tests of the embedded emulator, over real HTTP, in both profiles."""

@@ -1,0 +1,82 @@
+"""The baseline: parsing, validation with one-line errors, and new/known/fixed classification."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from voipbin_harness.errors import HarnessError
+from voipbin_harness.findings import finding_id
+from voipbin_harness.report.baseline import Baseline, BaselineEntry, classify, load_baseline, write_baseline
+
+LEAK = finding_id("tenant_isolation", "GET /flows", "leak")
+PAGE = finding_id("pagination_contract", "GET /agents", "last-page")
+
+
+def _finding(fid: str, suite: str = "contracts") -> dict:
+    return {"id": fid, "check": fid.split(":")[0], "operation": "GET /x", "suite": suite, "message": "m"}
+
+
+def test_yaml_and_json_baselines_load_the_same(tmp_path: Path) -> None:
+    entry = {"id": PAGE, "check": "pagination_contract", "operation": "GET /agents", "suite": "contracts",
+             "reason": "BEHAVIOUR.md: a token on every non-empty page"}
+    (tmp_path / "b.json").write_text(json.dumps({"description": "d", "findings": [entry]}))
+    (tmp_path / "b.yaml").write_text(f"description: d\nfindings:\n  - id: '{PAGE}'\n    check: pagination_contract\n"
+                                     f"    operation: GET /agents\n    suite: contracts\n"
+                                     f"    reason: 'BEHAVIOUR.md: a token on every non-empty page'\n")
+    for name in ("b.json", "b.yaml"):
+        baseline = load_baseline(tmp_path / name)
+        assert PAGE in baseline
+        assert baseline.entries[PAGE].reason.startswith("BEHAVIOUR.md")
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("findings:\n  - id: x\n    check: c\n    operation: GET /a\n", "lacks reason"),
+    ("findings:\n  - id: x\n    check: c\n    operation: GET /a\n    reason: r\n  - id: x\n    check: c\n"
+     "    operation: GET /a\n    reason: r\n", "listed twice"),
+    ("findings: {a: 1}\n", "'findings' list"),
+    ("findings:\n  - just a string\n", "not a mapping"),
+    ("findings: [unclosed\n", "not valid YAML"),
+])
+def test_a_bad_baseline_is_a_one_line_error(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "b.yaml"
+    path.write_text(content)
+    with pytest.raises(HarnessError) as caught:
+        load_baseline(path)
+    assert message in caught.value.one_line()
+    assert "\n" not in caught.value.one_line()
+
+
+def test_a_missing_baseline_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(HarnessError, match="cannot read the baseline"):
+        load_baseline(tmp_path / "nope.json")
+
+
+def test_classify_new_known_fixed_and_unchecked() -> None:
+    gone = finding_id("error_envelope", "POST /calls", "message")
+    unchecked = finding_id("rate_limit_answer", "GET /calls", "retry-after")
+    baseline = Baseline(entries={
+        PAGE: BaselineEntry(PAGE, "pagination_contract", "GET /agents", "documented", "contracts"),
+        gone: BaselineEntry(gone, "error_envelope", "POST /calls", "was a gateway bug", "contracts"),
+        unchecked: BaselineEntry(unchecked, "rate_limit_answer", "GET /calls", "r", "load-ratelimit"),
+    })
+    findings = [_finding(PAGE), _finding(LEAK, "scenarios")]
+    result = classify(findings, baseline, finished_suites={"contracts", "scenarios"})
+    assert [f["id"] for f in result.new] == [LEAK]
+    assert [f["id"] for f in result.known] == [PAGE]
+    assert findings[0]["known"] is True and findings[0]["baseline_reason"] == "documented"
+    assert findings[1]["known"] is False
+    assert [f["id"] for f in result.fixed] == [gone]
+    # the ratelimit suite did not run to the end: its entry proves nothing either way
+    assert [f["id"] for f in result.unchecked] == [unchecked]
+
+
+def test_write_baseline_round_trips_and_keeps_reasons(tmp_path: Path) -> None:
+    findings = [dict(_finding(PAGE), baseline_reason="kept"), _finding(LEAK)]
+    for name in ("out.yaml", "out.json"):
+        baseline = load_baseline(write_baseline(tmp_path / name, findings, description="x"))
+        assert set(baseline.entries) == {PAGE, LEAK}
+        assert baseline.entries[PAGE].reason == "kept"
+        assert baseline.entries[LEAK].reason.startswith("TODO")

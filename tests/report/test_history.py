@@ -1,0 +1,69 @@
+"""Nightly regression: runs kept, compared with the last one and with the recent median."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from voipbin_harness.report.history import compare, load_history, run_key, store_run
+
+
+def _run(epoch: float, ids: list[str], rps: float = 100.0, p99: float = 20.0, quick: bool = True,
+         finished: tuple[str, ...] = ("contracts",)) -> dict:
+    return {"started_epoch": epoch, "started_at": f"t{epoch}", "quick": quick, "verdict": "pass",
+            "target": {"name": "emulator", "emulator_profile": "gateway"},
+            "suites": [{"name": s, "status": "passed", "complete": True} for s in finished],
+            "findings": [{"id": i, "suite": "contracts", "check": "c", "operation": "GET /x"} for i in ids],
+            "counts": {"findings": len(ids), "new": 0, "known": len(ids)},
+            "load": {"load-smoke": {"totals": {"rps": rps, "p50": 5.0, "p95": 10.0, "p99": p99}}}}
+
+
+def test_runs_are_stored_and_read_back_oldest_first(tmp_path: Path) -> None:
+    for epoch in (3000.0, 1000.0, 2000.0):
+        store_run(tmp_path, _run(epoch, []))
+    store_run(tmp_path, _run(4000.0, [], quick=False))  # another kind of run: not compared
+    (tmp_path / "run-garbage.json").write_text("{")
+    runs = load_history(tmp_path, key=run_key(_run(0, [])))
+    assert [r["started_epoch"] for r in runs] == [1000.0, 2000.0, 3000.0]
+
+
+def test_two_runs_in_the_same_second_are_both_kept(tmp_path: Path) -> None:
+    first, second = store_run(tmp_path, _run(1000.0, [])), store_run(tmp_path, _run(1000.0, []))
+    assert first != second and first.exists() and second.exists()
+
+
+def test_new_and_gone_since_the_last_run() -> None:
+    result = compare(_run(2, ["a", "c"]), [_run(0, ["x"]), _run(1, ["a", "b"])])
+    assert [f["id"] for f in result["new_since_last"]] == ["c"]
+    assert [f["id"] for f in result["fixed_since_last"]] == ["b"]
+    assert result["previous"]["started_at"] == "t1"
+
+
+def test_a_suite_that_did_not_finish_last_time_makes_nothing_new() -> None:
+    result = compare(_run(2, ["a", "c"]), [_run(1, [], finished=())])
+    assert result["new_since_last"] == [] and result["fixed_since_last"] == []
+
+
+def test_load_figures_against_the_median_of_the_last_five() -> None:
+    previous = [_run(i, [], rps=1000.0, p99=20.0) for i in range(5)] + [_run(5, [], rps=10.0, p99=500.0)]
+    # the outlier is one of the last five: the median is still 1000 rps / 20 ms
+    slow = compare(_run(9, [], rps=700.0, p99=30.0), previous)
+    metrics = {m["name"]: m for m in slow["metrics"]}
+    assert metrics["load-smoke rps"]["median"] == 1000.0 and metrics["load-smoke rps"]["regressed"]
+    assert metrics["load-smoke p99"]["regressed"] and metrics["load-smoke p99"]["change"] == 0.5
+    assert slow["regressions"] == 2
+    steady = compare(_run(9, [], rps=900.0, p99=22.0), previous)
+    assert steady["regressions"] == 0
+
+
+def test_tiny_latency_moves_are_not_regressions() -> None:
+    run = _run(1, [])
+    run["load"]["load-smoke"]["totals"]["p50"] = 1.4  # +40% of 1.0 ms, but only 0.4 ms
+    before = _run(0, [])
+    before["load"]["load-smoke"]["totals"]["p50"] = 1.0
+    metrics = {m["name"]: m for m in compare(run, [before])["metrics"]}
+    assert not metrics["load-smoke p50"]["regressed"]
+
+
+def test_first_run_has_nothing_to_compare() -> None:
+    result = compare(_run(0, ["a"]), [])
+    assert result["previous"] is None and result["runs"] == 0 and len(result["series"]) == 1

@@ -1,0 +1,167 @@
+"""``voipbin-harness check``: every suite in its own process, then one report.
+
+Spec lint, contracts, scenarios, load ``smoke`` and ``ratelimit``, in that order
+(``report.plan``), with a live progress display; after each suite the run's ``summary.json`` and
+``index.html`` are rewritten, so a run stopped by Ctrl-C, a crashed suite or a target that went
+away still leaves a report of what ran, marked incomplete. Findings are compared with a baseline
+of known deviations (the shipped one for the embedded gateway emulator by default) and, with
+``--history``, with earlier runs. Exit 0: every finding known; 1: new findings; 2: nothing could
+be tested, the run is incomplete, or a bad option.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from ..errors import HarnessError
+from ..redact import redact_text
+from ..spec import load_spec
+from ..spec.loader import repo_root
+from ..target import resolve
+from ._common import add_report_dir, add_spec, add_target
+
+__all__ = ["DEFAULT_BASELINE", "register", "run"]
+
+DEFAULT_BASELINE = "reports/baselines/gateway-emulator.json"  # relative to the checkout
+_OWNED = ("summary.json", "index.html", "allure-results", "allure-report")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from ..report.plan import DEFAULT_EMULATOR_RATE_LIMIT, SUITES
+
+    parser = subparsers.add_parser(
+        "check", help="run every suite and write one report (pre-release gate, nightly job)",
+        description="Spec lint, contracts, scenarios, load smoke and ratelimit, each in its own process, then "
+                    "one report: summary.json, index.html, allure-results/ and each suite's folder. Exit 0 when "
+                    "every finding is known (in the baseline), 1 on new findings, 2 when nothing could be "
+                    "tested or a suite could not run to the end.")
+    add_target(parser)
+    add_spec(parser)
+    add_report_dir(parser, "reports/check")
+    parser.add_argument("--emulator-profile", choices=["gateway", "conformant"],
+                        default=os.environ.get("VOIPBIN_EMULATOR_PROFILE", "gateway"),
+                        help="profile of the embedded emulator with --target emulator (default gateway)")
+    parser.add_argument("--emulator-rate-limit", default=DEFAULT_EMULATOR_RATE_LIMIT, metavar="RPS:BURST",
+                        help=f"per-customer limit of the emulator the ratelimit profile runs against "
+                             f"(default {DEFAULT_EMULATOR_RATE_LIMIT})")
+    parser.add_argument("--quick", action="store_true",
+                        help="a run of at most 3 minutes (few examples, short load runs); default: release-gate depth")
+    parser.add_argument("--baseline", metavar="FILE|none", default=None,
+                        help=f"known deviations (YAML or JSON); default {DEFAULT_BASELINE} for the embedded "
+                             "gateway-profile emulator, none otherwise; 'none' for no baseline")
+    parser.add_argument("--history", metavar="DIR", default=None,
+                        help="keep this run in DIR and compare it with the earlier runs there (nightly regression)")
+    parser.add_argument("--tolerance", type=float, default=0.2, metavar="FRACTION",
+                        help="how far a load figure may move from the median of the last 5 runs (default 0.2)")
+    parser.add_argument("--fail-on-regression", action="store_true",
+                        help="exit 1 when a load figure regressed beyond the tolerance (default: reported only)")
+    parser.add_argument("--only", action="append", choices=SUITES, metavar="SUITE",
+                        help=f"run only this suite (repeatable): {', '.join(SUITES)}")
+    parser.add_argument("--skip", action="append", choices=SUITES, metavar="SUITE", help="leave this suite out (repeatable)")
+    parser.add_argument("--suite-timeout", type=float, default=None, metavar="SECONDS",
+                        help="stop a suite that runs longer than this (default: per suite, by depth)")
+    parser.add_argument("--write-baseline", metavar="FILE", default=None,
+                        help="also write a baseline accepting every finding of this run (reasons to fill in)")
+    parser.add_argument("--no-allure-html", action="store_true",
+                        help="do not render the Allure HTML report even when the allure npm package is installed")
+    parser.set_defaults(func=run)
+
+
+def _baseline_path(args: argparse.Namespace) -> Path | None:
+    if args.baseline and args.baseline.lower() == "none":
+        return None
+    if args.baseline:
+        return Path(args.baseline)
+    shipped = repo_root() / DEFAULT_BASELINE
+    if args.target == "emulator" and args.emulator_profile == "gateway" and shipped.exists():
+        return shipped
+    return None
+
+
+def _target_info(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    """(what the report says about the target, why it cannot be reached or ""). No secret in either."""
+    target = resolve(args.target)  # a bad value is a HarnessError; credentials get registered for redaction
+    if target.is_emulator:
+        return {"name": "emulator", "label": f"embedded emulator ({args.emulator_profile} profile)",
+                "origin": "", "emulator_profile": args.emulator_profile, "loopback": True}, ""
+    parts = urlsplit(target.name if "://" in target.name else target.origin)
+    clean = urlunsplit((parts.scheme, parts.hostname + (f":{parts.port}" if parts.port else ""), parts.path, "", ""))
+    creds = target.credentials
+    info = {"name": "live" if target.name == "live" else clean, "label": "live API" if target.name == "live" else clean,
+            "origin": target.origin, "emulator_profile": "", "loopback": target.is_loopback,
+            "credentials": [n for n in ("username", "token", "accesskey", "other_username", "other_accesskey",
+                                        "agent_username", "jwt_key") if getattr(creds, n)]}
+    try:
+        target.check_reachable()
+    except HarnessError as exc:
+        return info, exc.one_line()
+    return info, ""
+
+
+def _spec_info(source: str | None) -> dict[str, Any]:
+    spec = load_spec(source)  # an unreadable spec is a HarnessError: exit 2 before anything runs
+    return {"source": spec.source, "title": spec.title, "version": spec.version, "operations": len(spec.operations)}
+
+
+def _prepare(report_dir: Path, names: tuple[str, ...]) -> None:
+    """Remove what an earlier run left in the folders this run owns (never anything else)."""
+    if report_dir.exists() and not report_dir.is_dir():
+        raise HarnessError(f"--report-dir {report_dir} is a file")
+    report_dir.mkdir(parents=True, exist_ok=True)
+    for name in (*_OWNED, *names):
+        path = report_dir / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+
+
+def _validate(args: argparse.Namespace) -> None:
+    if not 0 < args.tolerance < 10:
+        raise HarnessError(f"--tolerance must be a fraction such as 0.2, got {args.tolerance}")
+    if args.suite_timeout is not None and args.suite_timeout <= 0:
+        raise HarnessError("--suite-timeout must be positive")
+    if args.history and Path(args.history).exists() and not Path(args.history).is_dir():
+        raise HarnessError(f"--history {args.history} is a file, not a folder")
+    from ..conventions.ratelimit import Limit
+    try:
+        Limit.parse(args.emulator_rate_limit)
+    except (ValueError, TypeError):
+        raise HarnessError(f"--emulator-rate-limit must be RPS:BURST, got {args.emulator_rate_limit!r}") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..cli import build_parser
+    from ..report.baseline import load_baseline
+    from ..report.plan import SUITES, build_plan
+    from ..report.session import CheckSession
+
+    started = time.time()
+    _validate(args)
+    baseline = load_baseline(_baseline_path(args))
+    spec = _spec_info(args.spec)
+    target, unreachable = _target_info(args)
+    report_dir = Path(args.report_dir)
+    _prepare(report_dir, SUITES)
+    plans = build_plan(args, build_parser(), str(report_dir), unreachable=unreachable)
+    command = redact_text(shlex.join(["voipbin-harness", *sys.argv[1:]]) if sys.argv[1:2] == ["check"]
+                          else "voipbin-harness check")
+    session = CheckSession(report_dir=report_dir, plans=plans, baseline=baseline, target=target, spec=spec,
+                           quick=args.quick, command=command, started=started, history=args.history,
+                           tolerance=args.tolerance, fail_on_regression=args.fail_on_regression,
+                           allure_html=not args.no_allure_html)
+    document = session.run()
+    if args.write_baseline:
+        from ..report.baseline import write_baseline
+        path = write_baseline(args.write_baseline, document["findings"],
+                              description=f"known deviations of {target['label']}")
+        print(f"check: baseline with {len(document['findings'])} findings written to {path}")
+    return int(document["exit_code"])

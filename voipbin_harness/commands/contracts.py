@@ -1,0 +1,139 @@
+"""``voipbin-harness contracts``: Schemathesis over every operation plus the VoIPBIN convention checks
+(``contracts/``) against a target.
+
+Builds the pytest command line only: ``voipbin-harness contracts <options>`` runs exactly
+``pytest contracts/ <options>`` (plus ``-q --tb=no``: the findings are in ``DIR/summary.json``,
+``DIR/junit.xml`` and ``DIR/allure-results/``). Before that it checks what it can in one line each:
+the spec loads, the target name is valid, and a non-emulator target answers and accepts the
+credentials. Exit 0: every operation keeps its contract; 1: findings; 2: could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from pathlib import Path
+
+from ..conventions.ratelimit import Limit
+from ..errors import HarnessError
+from ..spec import load_spec
+from ..target import open_target, resolve
+from ._common import add_report_dir, add_spec, add_target
+from ._pytest import run_suite
+
+__all__ = ["DEFAULT_REPORT_DIR", "build_pytest_args", "register", "run"]
+
+DEFAULT_REPORT_DIR = "reports/contracts"
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
+
+
+def _regex(text: str) -> str:
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a regular expression: {exc}") from None
+    return text
+
+
+def _phases(text: str) -> str:
+    phases = {p.strip() for p in text.split(",") if p.strip()}
+    if not phases or phases - set(PHASES):
+        raise argparse.ArgumentTypeError(f"a comma list of {', '.join(PHASES)}, got {text!r}")
+    return ",".join(p for p in PHASES if p in phases)
+
+
+def _rate(text: str) -> str:
+    if text != "off" and not re.fullmatch(r"\d+/[smhd]", text):
+        raise argparse.ArgumentTypeError(f"N/s, N/m, N/h or off, got {text!r}")
+    return text
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "contracts", help="every operation against its spec and the VoIPBIN conventions (Schemathesis)",
+        description="Schemathesis's examples, coverage and fuzzing phases over every operation, positive and "
+                    "negative data, plus the VoIPBIN convention checks (error envelope, request id, lists, "
+                    "created resources, 401 without credentials, 429 answers) and CRUD workflows. Against a "
+                    "non-loopback target only safe methods unless --allow-writes, costly operations only when "
+                    "named, with a client-side rate limit and a request budget. Exit 0 when every operation "
+                    "keeps its contract, 1 on findings, 2 when the run cannot start.")
+    add_target(parser)
+    add_spec(parser)
+    add_report_dir(parser, DEFAULT_REPORT_DIR)
+    parser.add_argument("--max-examples", type=_positive_int, default=None, metavar="N",
+                        help="fuzzing examples per operation (default 5)")
+    parser.add_argument("--include-tag", action="append", default=[], metavar="TAG",
+                        help="only operations with this tag (repeatable)")
+    parser.add_argument("--include-path", action="append", type=_regex, default=[], metavar="REGEX",
+                        help="only operations whose path matches (repeatable)")
+    parser.add_argument("--seed", type=int, default=None, metavar="S", help="seed for generated data")
+    parser.add_argument("--auth", choices=["bearer", "accesskey"], default="bearer",
+                        help="JWT as a Bearer header (default) or the access key as ?accesskey=")
+    parser.add_argument("--allow-writes", action="store_true",
+                        help="send non-safe methods to a non-loopback target")
+    parser.add_argument("--allow-operation", action="append", default=[], metavar='"METHOD /path"',
+                        help="allow one operation that costs money or reaches people (repeatable)")
+    parser.add_argument("--client-rate-limit", type=_rate, default=None, metavar="N/s|off",
+                        help="client-side request rate (default: off on loopback, 5/s otherwise)")
+    parser.add_argument("--request-budget", type=int, default=None, metavar="N",
+                        help="stop after N requests (default: none on loopback, 2000 otherwise; 0 = none)")
+    parser.add_argument("--phases", type=_phases, default=None, metavar="LIST",
+                        help=f"comma list of {', '.join(PHASES)} (default: all)")
+    parser.add_argument("--emulator-profile", choices=["gateway", "conformant"],
+                        default=os.environ.get("VOIPBIN_EMULATOR_PROFILE", "gateway"),
+                        help="profile of the embedded emulator with --target emulator (default gateway)")
+    parser.add_argument("--emulator-rate-limit", default=None, metavar="RPS:BURST",
+                        help="per-customer rate limit of the embedded emulator (default: off)")
+    parser.set_defaults(func=run)
+
+
+def build_pytest_args(args: argparse.Namespace) -> list[str]:
+    """The pytest options equivalent to ``args`` (paths made absolute: pytest runs from the repo root)."""
+    argv = ["--target", args.target, "--report-dir", str(Path(args.report_dir).resolve()),
+            "--emulator-profile", args.emulator_profile, "--auth", args.auth]
+    if args.spec:
+        argv += ["--spec", str(Path(args.spec).resolve()) if Path(args.spec).exists() else args.spec]
+    for flag, value in (("--max-examples", args.max_examples), ("--seed", args.seed),
+                        ("--client-rate-limit", args.client_rate_limit), ("--request-budget", args.request_budget),
+                        ("--phases", args.phases), ("--emulator-rate-limit", args.emulator_rate_limit)):
+        if value is not None:
+            argv += [flag, str(value)]
+    for flag, values in (("--include-tag", args.include_tag), ("--include-path", args.include_path),
+                         ("--allow-operation", args.allow_operation)):
+        for value in values:
+            argv += [flag, value]
+    if args.allow_writes:
+        argv.append("--allow-writes")
+    return argv
+
+
+def preflight(args: argparse.Namespace) -> None:
+    """One-line errors before pytest starts: spec, target name, and a non-emulator target's reachability
+    and credentials (the embedded emulator is started by the suite itself)."""
+    if args.emulator_rate_limit:
+        try:
+            Limit.parse(args.emulator_rate_limit)
+        except ValueError as exc:
+            raise HarnessError(f"--emulator-rate-limit: {exc}") from None
+    spec = load_spec(args.spec)
+    target = resolve(args.target)
+    if target.is_emulator:
+        return
+    with open_target(args.target, spec_source=spec.source, base_path=spec.base_path or "/v1.0") as opened:
+        opened.auth(args.auth)
+
+
+def run(args: argparse.Namespace) -> int:
+    preflight(args)
+    return run_suite("contracts", [*build_pytest_args(args), "-q", "--tb=no"])

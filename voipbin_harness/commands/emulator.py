@@ -1,0 +1,130 @@
+"""``voipbin-harness emulator``: serve the VoIPBIN emulator on a real HTTP socket.
+
+Prints stripe-mock's one-line summary, the seeded tenants (usernames and customer ids; the
+passwords and access keys are the documented test values in ``voipbin_harness/emulator/tenants.py``
+and the README, never printed), then ``listening on http://HOST:PORT`` - the line the child-process
+launcher waits for. SIGINT/SIGTERM stop it cleanly (exit 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import gc
+import ipaddress
+import sys
+import time
+
+from ..conventions.ratelimit import DEFAULT_AUTH_IP_LIMIT, DEFAULT_CUSTOMER_LIMIT, DEFAULT_IP_LIMIT, Limit
+from ..errors import ExitCode, HarnessError
+from ._common import add_spec
+
+__all__ = ["register", "run"]
+
+_LOOPBACK_NAMES = ("localhost",)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from ..emulator.config import PROFILES
+    from ..emulator.faults import FAULTS
+    from ..emulator.tenants import DEFAULT_JWT_KEY
+
+    parser = subparsers.add_parser(
+        "emulator", help="serve the VoIPBIN emulator (gateway-faithful or spec-conformant)",
+        description="Serve every operation of the spec under its base path, plus POST /auth/login, GET /ping "
+                    "and GET /openapi.json, with seeded tenants (see voipbin_harness/emulator/tenants.py).")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; others need --public)")
+    parser.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+    parser.add_argument("--public", action="store_true", help="allow binding a non-loopback --host")
+    add_spec(parser)
+    parser.add_argument("--profile", choices=PROFILES, default=PROFILES[0],
+                        help="gateway: behave like the real gateway (default); conformant: keep every promise of the spec")
+    limits = parser.add_mutually_exclusive_group()
+    limits.add_argument("--rate-limit", metavar="RPS:BURST", default=None,
+                        help=f"per-customer token bucket (default {DEFAULT_CUSTOMER_LIMIT})")
+    limits.add_argument("--no-rate-limit", action="store_true", help="switch every rate-limit tier off")
+    parser.add_argument("--ip-rate-limit", metavar="RPS:BURST", default=None,
+                        help=f"per-IP token bucket on the API (default {DEFAULT_IP_LIMIT}; /auth keeps "
+                             f"{DEFAULT_AUTH_IP_LIMIT})")
+    parser.add_argument("--jwt-key", default=DEFAULT_JWT_KEY, metavar="KEY",
+                        help="HMAC key that signs and verifies JWTs (default: the documented test key)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for generated data (default 0)")
+    parser.add_argument("--fault", action="append", default=[], choices=sorted(FAULTS), metavar="NAME",
+                        help="break one promise on purpose (repeatable): " + ", ".join(FAULTS))
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    _check_host(args.host, args.public)
+    if not 0 <= args.port <= 65535:
+        raise HarnessError(f"--port must be between 0 and 65535, got {args.port}")
+    config = _config(args)
+    from ..emulator.app import create_app
+    from ..emulator.server import EmulatorServer
+    from ..spec import load_spec
+
+    spec = load_spec(args.spec)
+    try:
+        app = create_app(spec, config)
+    except ValueError as exc:
+        raise HarnessError(f"the emulator cannot serve this spec: {exc}") from None
+    server = EmulatorServer(app, args.host, args.port)
+    gc.collect()
+    gc.freeze()  # the parsed spec and compiled tables never die: keep them out of every GC pass (p99)
+
+    def ready() -> None:
+        limits = app.describe()["limits"]
+        print(f"voipbin-harness emulator: {app.summary()}, ready in {time.monotonic() - started:.2f} s")
+        print("rate limits: " + ", ".join(f"{k} {v or 'off'}" for k, v in limits.items())
+              + (f"; faults: {', '.join(config.faults)}" if config.faults else ""))
+        for tenant in config.tenants:
+            agents = ", ".join(f"{a.username} (permission {a.permission:#x})" for a in tenant.agents)
+            print(f"tenant {tenant.name}: customer {tenant.customer_id}, agents {agents}")
+        print("passwords and access keys: the documented test values in voipbin_harness/emulator/tenants.py")
+        print(f"listening on {server.base_url}", flush=True)
+
+    try:
+        server.serve_forever(on_ready=ready)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE or "in use" in str(exc):
+            raise HarnessError(f"port {args.port} on {args.host} is already in use", hint="pick another --port") from None
+        raise HarnessError(str(exc)) from None
+    sys.stdout.flush()
+    return ExitCode.OK
+
+
+def _check_host(host: str, public: bool) -> None:
+    if public or host in _LOOPBACK_NAMES:
+        return
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise HarnessError(f"--host {host} is not a loopback address",
+                           hint="the emulator serves seeded test credentials; add --public to expose it anyway")
+
+
+def _config(args: argparse.Namespace):  # -> EmulatorConfig
+    from ..emulator.config import EmulatorConfig
+
+    def parse(text: str | None, default: Limit, flag: str) -> Limit | None:
+        if args.no_rate_limit:
+            return None
+        if text is None:
+            return default
+        try:
+            return Limit.parse(text)
+        except ValueError as exc:
+            raise HarnessError(f"{flag}: {exc}") from None
+
+    return EmulatorConfig(
+        profile=args.profile,
+        customer_limit=parse(args.rate_limit, DEFAULT_CUSTOMER_LIMIT, "--rate-limit"),
+        ip_limit=parse(args.ip_rate_limit, DEFAULT_IP_LIMIT, "--ip-rate-limit"),
+        auth_ip_limit=None if args.no_rate_limit else DEFAULT_AUTH_IP_LIMIT,
+        jwt_key=args.jwt_key,
+        seed=args.seed,
+        faults=tuple(args.fault),
+    )

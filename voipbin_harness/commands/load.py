@@ -1,0 +1,250 @@
+"""``voipbin-harness load --profile NAME``: one Locust profile, in its own process.
+
+The command resolves the target (starting the embedded emulator when asked), checks the run
+is allowed (a non-loopback target needs ``--allow-remote HOST --max-rate RPS``) and the mix is
+in the spec, then runs ``python -m locust -f load/<profile>.py --headless ...``: credentials go
+to that process in ``VOIPBIN_*`` environment variables, never on its command line. The verdict
+(summary.json, exit code) is the locustfile's; this command adds the checks that need the
+parent's view (the child's exit, a last scan of the report folder for secrets).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import ExitCode, HarnessError
+from ._common import add_spec, add_target
+
+__all__ = ["register", "run"]
+
+PROFILES = ("smoke", "capacity", "ratelimit", "soak")
+_SECRET_SHAPES = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*|\bvb_[A-Za-z0-9]{8,}")
+_PASS_THROUGH = ("rate", "start_rate", "step_factor", "settle", "hold", "pool", "thresholds", "profiles", "auth",
+                 "max_rate", "allow_remote", "duration")
+_OVERHEAD_S = 90.0  # start-up, ratelimit's phase decision, drain, reports: on top of --duration
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "load", help="run a load profile (smoke, capacity, ratelimit, soak) with Locust",
+        description="Run one Locust load profile against the target; write summary.json, Locust's CSV/HTML "
+                    "and a chart. Exit 0 pass, 1 threshold broken or rate-limit defect, 2 invalid run.")
+    p.add_argument("--profile", required=True, choices=PROFILES, help="which load profile to run")
+    add_target(p)
+    add_spec(p)
+    p.add_argument("--duration", type=float, metavar="SECONDS", help="bound on the run (default: the profile's)")
+    p.add_argument("--rate", type=float, metavar="RPS",
+                   help="offered req/s: constant (smoke, soak) or highest step (capacity, ratelimit)")
+    p.add_argument("--start-rate", type=float, metavar="RPS", help="first step (capacity, ratelimit)")
+    p.add_argument("--step-factor", type=float, metavar="X", help="each step offers X times the previous one")
+    p.add_argument("--settle", type=float, metavar="SECONDS", help="unmeasured seconds at the start of each step")
+    p.add_argument("--hold", type=float, metavar="SECONDS", help="measured seconds per step")
+    p.add_argument("--pool", type=int, metavar="USERS", help="users per generator process (default: automatic)")
+    p.add_argument("--thresholds", metavar="FILE", help="SLO thresholds TOML laid over load/thresholds.toml")
+    p.add_argument("--profiles", metavar="FILE", help="profiles and mixes TOML (default load/profiles.toml)")
+    p.add_argument("--auth", choices=("bearer", "accesskey"), help="log in (bearer JWT) or use the access key")
+    p.add_argument("--processes", type=int, default=1, metavar="N",
+                   help="generator processes on this machine (Locust --processes; histograms merge exactly)")
+    p.add_argument("--report-dir", metavar="DIR", help="where results go (default reports/load/<profile>)")
+    p.add_argument("--allow-remote", metavar="HOST", help="name the non-loopback target host you mean to load")
+    p.add_argument("--max-rate", type=float, metavar="RPS", help="the highest rate the run may offer (caps --rate)")
+    p.add_argument("--emulator-rate-limit", metavar="RPS:BURST",
+                   help="--target emulator: its per-customer limit (default: off, except ratelimit: the gateway's)")
+    p.add_argument("--emulator-fault", action="append", default=[], metavar="NAME",
+                   help="--target emulator: start it with this fault (repeatable), to test the harness")
+    p.add_argument("--emulator-profile", choices=("gateway", "conformant"), default="gateway",
+                   help="--target emulator: its profile (default gateway)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..conventions.ratelimit import DEFAULT_CUSTOMER_LIMIT, Limit
+    from ..loadgen.options import ConfigError, build_plan, check_target, resolve_options
+    from ..loadgen.profiles import ProfileError, load_profile
+    from ..loadgen.thresholds import ThresholdsError, load_thresholds
+    from ..spec import load_spec
+    from ..spec.loader import repo_root
+    from ..target import open_target, resolve
+
+    _check_numbers(args)
+    try:
+        config = load_profile(args.profile, args.profiles)
+        load_thresholds(args.profile, args.thresholds)
+        # the child checks the same; checking here gives the one-line error before anything starts
+        build_plan(resolve_options(args.profile, _option_values(args), "http://127.0.0.1"))
+    except (ProfileError, ThresholdsError, ConfigError) as exc:
+        raise HarnessError(str(exc)) from None
+    limit = None
+    if args.emulator_rate_limit:
+        try:
+            limit = Limit.parse(args.emulator_rate_limit)
+        except ValueError as exc:
+            raise HarnessError(f"--emulator-rate-limit: {exc}") from None
+    planned = resolve(args.target)
+    if "@" in planned.origin.split("//", 1)[-1]:
+        raise HarnessError("the target URL holds credentials", hint="put them in VOIPBIN_* variables, not in the URL")
+    if not planned.is_emulator:
+        rate = args.rate if args.rate is not None else config.get("rate", 10.0)
+        if args.max_rate:
+            rate = min(rate, args.max_rate)
+        try:
+            check_target(planned.origin, allow_remote=args.allow_remote, max_rate=args.max_rate, offered=rate)
+        except ConfigError as exc:
+            raise HarnessError(str(exc)) from None
+    elif args.allow_remote:
+        raise HarnessError("--allow-remote makes no sense with --target emulator (it listens on 127.0.0.1)")
+    spec = load_spec(args.spec)
+    known = {op.label for op in spec.operations}
+    for op in config.ops:
+        if op.label not in known:
+            raise HarnessError(f"the {args.profile} mix names {op.label!r}, which the spec does not have",
+                               hint=f"fix {config.source}")
+    report_dir = Path(args.report_dir or f"reports/load/{args.profile}").resolve()
+    emulator_args = ["--profile", args.emulator_profile]
+    if limit is not None:
+        emulator_args += ["--rate-limit", str(limit)]
+    elif args.profile != "ratelimit":
+        emulator_args += ["--no-rate-limit"]
+    for fault in args.emulator_fault:
+        emulator_args += ["--fault", fault]
+    with open_target(args.target, spec_source=spec.source, base_path=spec.base_path or "/v1.0",
+                     emulator_args=emulator_args) as target:
+        extra = []
+        if target.is_emulator and args.profile == "ratelimit":
+            extra = ["--vb-expected-onset", f"{(limit or DEFAULT_CUSTOMER_LIMIT).rate:g}"]
+        cmd = _locust_command(args, repo_root(), report_dir, target.origin, target.base_path, target.name) + extra
+        return _run_child(cmd, repo_root(), _child_env(target), report_dir, _budget(args, config), target)
+
+
+def _check_numbers(args: argparse.Namespace) -> None:
+    for name in ("duration", "rate", "start_rate", "settle", "hold", "max_rate"):
+        value = getattr(args, name)
+        if value is not None and (value < 0 or (value == 0 and name not in ("settle",))):
+            raise HarnessError(f"--{name.replace('_', '-')} must be > 0, got {value:g}")
+    if args.step_factor is not None and args.step_factor <= 1:
+        raise HarnessError(f"--step-factor must be > 1, got {args.step_factor:g}")
+    if not 1 <= args.processes <= 64:
+        raise HarnessError(f"--processes must be 1..64, got {args.processes}")
+    if args.pool is not None and not 1 <= args.pool <= 5000:
+        raise HarnessError(f"--pool must be 1..5000, got {args.pool}")
+
+
+def _option_values(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``--vb-*`` values this command passes to the locustfile, keyed as Locust parses them."""
+    return {"vb_" + name: getattr(args, name) for name in _PASS_THROUGH if getattr(args, name, None) is not None}
+
+
+def _locust_command(args: argparse.Namespace, root: Path, report_dir: Path, origin: str, base_path: str,
+                    target_name: str) -> list[str]:
+    cmd = [sys.executable, "-m", "locust", "-f", str(root / "load" / f"{args.profile}.py"), "--headless",
+           "--host", origin, "--only-summary", "--loglevel", "INFO", "--logfile", str(report_dir / "locust.log"),
+           "--csv", str(report_dir / "locust"), "--html", str(report_dir / "locust.html"),
+           "--vb-report-dir", str(report_dir), "--vb-base-path", base_path, "--vb-target-name", target_name]
+    for key, value in _option_values(args).items():
+        cmd += ["--" + key.replace("_", "-"), str(value)]
+    if args.processes > 1:
+        cmd += ["--processes", str(args.processes)]
+    return cmd
+
+
+def _child_env(target: Any) -> dict[str, str]:
+    """The child's environment: ours, with the target's credentials as VOIPBIN_* variables."""
+    from ..target import _ENV
+
+    env = {k: v for k, v in os.environ.items() if k not in _ENV.values()}
+    for field, var in _ENV.items():
+        value = getattr(target.credentials, field, None)
+        if value:
+            env[var] = value
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _budget(args: argparse.Namespace, config: Any) -> float:
+    duration = args.duration if args.duration is not None else float(config.get("duration", 60.0))
+    return duration + _OVERHEAD_S + 10.0 * args.processes
+
+
+def _run_child(cmd: list[str], cwd: Path, env: dict[str, str], report_dir: Path, budget: float,
+               target: Any) -> int:
+    from ..findings import read_summary
+
+    report_dir.mkdir(parents=True, exist_ok=True)
+    for stale in ("summary.json", "findings.jsonl", "chart.png", "locust.html", "locust.log", "locust.out"):
+        (report_dir / stale).unlink(missing_ok=True)
+    out_path = report_dir / "locust.out"
+    with out_path.open("wb") as out:
+        child = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
+        try:
+            code = child.wait(timeout=budget)
+            overran = False
+        except subprocess.TimeoutExpired:
+            overran = True
+            child.send_signal(signal.SIGTERM)  # Locust writes its reports and our verdict on SIGTERM
+            try:
+                code = child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                code = child.wait()
+    leaked = _scrub_secrets(report_dir, target)
+    text = out_path.read_text(encoding="utf-8", errors="replace")
+    for line in _our_lines(text):
+        print(line)
+    try:
+        summary = read_summary(report_dir)
+    except (OSError, ValueError):
+        summary = {}
+    if overran:
+        print(f"voipbin-harness: error: Locust overran its {budget:.0f} s budget and was stopped "
+              f"(see {out_path})", file=sys.stderr)
+        return ExitCode.UNUSABLE
+    if not summary.get("complete") or code not in (0, 1, 2):
+        tail = " | ".join(line for line in text.splitlines()[-5:] if line.strip())
+        print(f"voipbin-harness: error: the Locust run did not finish (exit {code}): {tail[-400:]} "
+              f"(see {out_path})", file=sys.stderr)
+        return ExitCode.UNUSABLE
+    if leaked:
+        print(f"voipbin-harness: warning: secrets found and masked in {', '.join(leaked)}", file=sys.stderr)
+    print(f"reports: {report_dir}/summary.json, locust.html, locust_stats.csv, chart.png")
+    return int(summary.get("exit_code", code))
+
+
+def _our_lines(text: str) -> list[str]:
+    """The locustfile's verdict lines (and their indented details) out of Locust's output."""
+    lines, inside = [], False
+    for line in text.splitlines():
+        if line.startswith("voipbin-harness load"):
+            lines.append(line)
+            inside = True
+        elif inside and line.startswith("  ") and not line.startswith("   "):
+            lines.append(line)
+        else:
+            inside = False
+    return lines
+
+
+def _scrub_secrets(report_dir: Path, target: Any) -> list[str]:
+    """Mask any credential (known values, JWT or access-key shapes) left in the report files."""
+    known = [v for v in (target.credentials.password, target.credentials.token, target.credentials.accesskey,
+                         target.credentials.other_password, target.credentials.other_accesskey,
+                         target.credentials.agent_password, target.credentials.jwt_key) if v and len(v) >= 4]
+    leaked = []
+    for path in sorted(report_dir.iterdir()):
+        if not path.is_file() or path.suffix not in (".csv", ".html", ".json", ".jsonl", ".log", ".out"):
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        cleaned = _SECRET_SHAPES.sub("***", text)
+        for value in known:
+            cleaned = cleaned.replace(value, "***")
+        if cleaned != text:
+            path.write_text(cleaned, encoding="utf-8")
+            leaked.append(path.name)
+    return leaked

@@ -1,0 +1,135 @@
+"""Known deviations: the baseline file, and sorting a run's findings into new, known and fixed.
+
+A baseline is YAML or JSON: ``{"description": "...", "findings": [{"id", "check", "operation",
+"suite", "reason"}, ...]}``. Each entry must say why the deviation is accepted (``reason``,
+typically quoting ``BEHAVIOUR.md`` for the real gateway's documented differences from its spec),
+so the file reads as a list of decisions, not a mute allow-list. A run whose findings are all in
+it passes; a finding not in it is new and fails the run; an entry whose suite ran to the end and
+did not see it is listed as fixed (a suite that did not finish proves nothing either way).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import yaml
+
+from ..errors import HarnessError
+from ..redact import redact
+
+__all__ = ["Baseline", "BaselineEntry", "Classification", "classify", "load_baseline", "write_baseline"]
+
+
+@dataclass(frozen=True)
+class BaselineEntry:
+    id: str
+    check: str
+    operation: str
+    reason: str
+    suite: str = ""
+
+
+@dataclass
+class Baseline:
+    source: str = ""  # the file it came from ("" = no baseline)
+    description: str = ""
+    entries: dict[str, BaselineEntry] = field(default_factory=dict)
+
+    def __contains__(self, finding_id: str) -> bool:
+        return finding_id in self.entries
+
+
+@dataclass
+class Classification:
+    new: list[dict[str, Any]]
+    known: list[dict[str, Any]]
+    fixed: list[dict[str, Any]]  # baseline entries not seen, their suite having run to the end
+    unchecked: list[dict[str, Any]]  # baseline entries whose suite did not run to the end
+
+
+def load_baseline(path: str | os.PathLike[str] | None) -> Baseline:
+    """Parse and validate a baseline file; a HarnessError (exit 2) saying what is wrong."""
+    if path is None:
+        return Baseline()
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise HarnessError(f"cannot read the baseline {path}: {exc.strerror or exc}") from None
+    try:
+        data = orjson.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (orjson.JSONDecodeError, yaml.YAMLError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        raise HarnessError(f"the baseline {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {first}") from None
+    if data is None:
+        data = {}
+    if isinstance(data, list):
+        data = {"findings": data}
+    if not isinstance(data, dict) or not isinstance(data.get("findings", []), list):
+        raise HarnessError(f"the baseline {path} must be a mapping with a 'findings' list")
+    entries: dict[str, BaselineEntry] = {}
+    for number, raw in enumerate(data.get("findings") or [], start=1):
+        if not isinstance(raw, dict):
+            raise HarnessError(f"baseline {path}: entry {number} is not a mapping")
+        missing = [k for k in ("id", "check", "operation", "reason") if not str(raw.get(k) or "").strip()]
+        if missing:
+            raise HarnessError(f"baseline {path}: entry {number} ({raw.get('id', '?')}) lacks {', '.join(missing)}",
+                               hint="every known deviation needs an id, its check, its operation and a reason")
+        entry = BaselineEntry(id=str(raw["id"]).strip(), check=str(raw["check"]), operation=str(raw["operation"]),
+                              reason=str(raw["reason"]).strip(), suite=str(raw.get("suite") or ""))
+        if entry.id in entries:
+            raise HarnessError(f"baseline {path}: the id {entry.id} is listed twice")
+        entries[entry.id] = entry
+    return Baseline(source=str(path), description=str(data.get("description") or ""), entries=entries)
+
+
+def classify(findings: list[dict[str, Any]], baseline: Baseline, finished_suites: set[str]) -> Classification:
+    """Mark each finding ``known`` (with the baseline's reason) or new; list fixed and unchecked entries.
+
+    Mutates each finding dict: sets ``known`` and, for known ones, ``baseline_reason``.
+    """
+    new: list[dict[str, Any]] = []
+    known: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for finding in findings:
+        entry = baseline.entries.get(str(finding.get("id")))
+        finding["known"] = entry is not None
+        if entry is not None:
+            finding["baseline_reason"] = entry.reason
+            known.append(finding)
+            seen.add(entry.id)
+        else:
+            new.append(finding)
+    fixed: list[dict[str, Any]] = []
+    unchecked: list[dict[str, Any]] = []
+    for entry in baseline.entries.values():
+        if entry.id in seen:
+            continue
+        record = {"id": entry.id, "check": entry.check, "operation": entry.operation, "suite": entry.suite,
+                  "reason": entry.reason}
+        # an entry without a suite is judged once every suite finished
+        done = entry.suite in finished_suites if entry.suite else "*" in finished_suites
+        (fixed if done else unchecked).append(record)
+    return Classification(new=new, known=known, fixed=fixed, unchecked=unchecked)
+
+
+def write_baseline(path: str | os.PathLike[str], findings: list[dict[str, Any]], *, description: str = "",
+                   reasons: dict[str, str] | None = None) -> Path:
+    """A baseline accepting ``findings`` (used by ``check --write-baseline``); reasons left to fill in."""
+    reasons = reasons or {}
+    entries = [{"id": f["id"], "check": f.get("check", ""), "operation": f.get("operation", ""),
+                "suite": f.get("suite", ""),
+                "reason": reasons.get(f["id"]) or f.get("baseline_reason") or f"TODO: why is this accepted? ({f.get('message', '')})"}
+               for f in sorted(findings, key=lambda f: (f.get("suite", ""), f.get("check", ""), f.get("operation", "")))]
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = redact({"description": description, "findings": entries})
+    if path.suffix == ".json":
+        path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
+    else:
+        path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
+    return path

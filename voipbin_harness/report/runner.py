@@ -1,0 +1,136 @@
+"""Run one suite in its own process: bounded in time, its output logged (redacted), never orphaned.
+
+Each suite runs as ``python -m voipbin_harness <command> ...`` in a new session (process group)
+so that stopping it reaches everything it started (the embedded emulator included): Ctrl-C or
+SIGTERM to ``check`` is forwarded as SIGINT to the group (pytest and Locust write what they have
+on SIGINT), then SIGKILL after a grace period. After the suite ends its group is killed anyway,
+so a suite that leaves an emulator behind cannot keep a port or a core busy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..redact import redact_text
+from ..spec.loader import repo_root
+
+__all__ = ["ProcessOutcome", "SuitePlan", "run_process"]
+
+GRACE_S = 15.0
+
+
+@dataclass
+class SuitePlan:
+    """What ``check`` will run for one suite."""
+
+    name: str  # report sub-folder: "spec-lint", "contracts", "scenarios", "load-smoke", "load-ratelimit"
+    title: str
+    kind: str  # "lint" | "pytest" | "load"
+    argv: list[str]  # after ``python -m voipbin_harness``
+    env: dict[str, str] = field(default_factory=dict)
+    timeout: float = 600.0
+    program: list[str] = field(default_factory=lambda: [sys.executable, "-m", "voipbin_harness"])
+    unavailable: str = ""  # why it cannot run at all (command missing, target unreachable); "" = it can
+    skipped: str = ""  # why it is left out on purpose (--skip, load against a non-loopback target)
+
+    @property
+    def command_line(self) -> str:
+        env = " ".join(f"{k}={v}" for k, v in sorted(self.env.items()))
+        return redact_text(" ".join(filter(None, [env, "voipbin-harness", *self.argv])))
+
+
+@dataclass
+class ProcessOutcome:
+    exit_code: int | None
+    duration_s: float
+    interrupted: bool = False
+    timed_out: bool = False
+    error_line: str = ""  # the suite's one-line error, or its last output line
+
+
+# Where a suite says why it stopped, best first: the CLI's one-line error, pytest's "Interrupted"
+# banner (a session-level failure such as refused credentials), the last exception line.
+_WHY = (re.compile(r"voipbin-harness[^:]*: error: (.+)"), re.compile(r"^!+ Interrupted: (.+?) !+$"),
+        re.compile(r"^E\s+(?:[\w.]+Error: )?(.+)"), re.compile(r"^(\w*Error: .+)"))
+
+
+def _last_error(lines: deque[str]) -> str:
+    """The one line that says why the suite stopped (its output's last line when none does)."""
+    for pattern in _WHY:
+        for line in reversed(lines):
+            match = pattern.search(line.strip())
+            if match:
+                return match.group(1).strip()[:300]
+    return next((line.strip()[:300] for line in reversed(lines) if line.strip()), "")
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, sig)
+
+
+def run_process(plan: SuitePlan, suite_dir: Path, *, on_tick: Callable[[str], None] = lambda _: None,
+                tick_s: float = 0.5) -> ProcessOutcome:
+    """Run ``plan`` to its end, its timeout, or a Ctrl-C (the outcome then says ``interrupted``)."""
+    suite_dir.mkdir(parents=True, exist_ok=True)
+    log_path = suite_dir / "output.log"
+    tail: deque[str] = deque(maxlen=40)
+    env = {**os.environ, **plan.env, "PYTHONUNBUFFERED": "1"}
+    started = time.monotonic()
+    proc = subprocess.Popen([*plan.program, *plan.argv], cwd=repo_root(), env=env,
+                            stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    reader = threading.Thread(target=_pump, args=(proc.stdout, log_path, tail), daemon=True)
+    reader.start()
+    outcome = ProcessOutcome(exit_code=None, duration_s=0.0)
+    try:
+        while proc.poll() is None:
+            if time.monotonic() - started > plan.timeout:
+                outcome.timed_out = True
+                _stop(proc)
+                break
+            on_tick(tail[-1] if tail else "")
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=tick_s)  # returns as soon as the suite ends
+    except KeyboardInterrupt:
+        outcome.interrupted = True
+        _stop(proc)
+    finally:
+        _signal_group(proc, signal.SIGKILL)  # whatever the suite left running (an emulator) goes too
+        reader.join(timeout=5)
+        outcome.exit_code = proc.returncode
+        outcome.duration_s = round(time.monotonic() - started, 2)
+        outcome.error_line = _last_error(tail)
+    return outcome
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGINT to the suite's group (it writes what it has), SIGKILL after the grace period."""
+    _signal_group(proc, signal.SIGINT)
+    try:
+        proc.wait(timeout=GRACE_S)
+    except (subprocess.TimeoutExpired, KeyboardInterrupt):  # too slow, or a second Ctrl-C
+        _signal_group(proc, signal.SIGKILL)
+        proc.wait()
+
+
+def _pump(stream: object, log_path: Path, tail: deque[str]) -> None:
+    """Copy the suite's output to ``output.log`` line by line, secrets masked."""
+    with log_path.open("w", encoding="utf-8") as log:
+        for raw in iter(stream.readline, b""):  # type: ignore[attr-defined]
+            line = redact_text(raw.decode("utf-8", "replace").rstrip("\n"))
+            log.write(line + "\n")
+            log.flush()
+            if line.strip():
+                tail.append(line)
