@@ -15,13 +15,10 @@ plain functions the CRUD workflows call, not registered checks.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-import jsonschema_rs
 import schemathesis
 from schemathesis import Case, CheckContext, Response
 
@@ -42,8 +39,19 @@ from voipbin_harness.conventions.pagination import (
 )
 from voipbin_harness.conventions.ratelimit import rate_limit_problems
 from voipbin_harness.conventions.resources import deleted_get_status, is_uuid, resource_of
-from voipbin_harness.spec import Operation, Spec
 
+from .answers import ERROR_SCHEMA_NAME as _ERROR_SCHEMA_NAME
+from .answers import NOT_JSON as _NOT_JSON
+from .answers import describe as _describe
+from .answers import error_of as _error_of
+from .answers import error_schema_validator as _error_schema_validator
+from .answers import header as _header
+from .answers import json_body as _json
+from .answers import operation_of as _operation
+from .answers import problem_key as _key
+from .answers import request_header as _request_header
+from .answers import request_query as _request_query
+from .answers import spec_of as _spec
 from .failures import (
     AuthenticationNotEnforced,
     CreatedResourceNotListed,
@@ -76,99 +84,10 @@ __all__ = [
 ]
 
 CheckFn = Callable[[CheckContext, Response, Case], "bool | None"]
-_NOT_JSON = object()
-_ERROR_SCHEMA_NAME = "ErrorResponse"
 _JSON_MEDIA_TYPE = CONTENT_TYPE.split(";")[0].strip()
 _UNAUTHENTICATED_HTTP = HTTP_FOR_STATUS[Status.UNAUTHENTICATED]
 _RATE_LIMITED_HTTP = HTTP_FOR_STATUS[Status.RESOURCE_EXHAUSTED]
 _NOT_FOUND_HTTP = HTTP_FOR_STATUS[Status.NOT_FOUND]
-
-
-# -- reading an answer ------------------------------------------------------------------------
-def _json(response: Response) -> Any:
-    """The parsed body, or ``_NOT_JSON`` (empty or unparsable)."""
-    if not response.content:
-        return _NOT_JSON
-    try:
-        return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
-        return _NOT_JSON
-
-
-def _header(response: Response, name: str) -> str | None:
-    values = response.headers.get(name.lower())
-    return values[0] if values else None
-
-
-def _request_header(response: Response, name: str) -> str | None:
-    headers = getattr(response.request, "headers", None) or {}
-    for key, value in headers.items():
-        if str(key).lower() == name.lower():
-            return str(value)
-    return None
-
-
-def _request_query(response: Response) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(str(response.request.url or "")).query, keep_blank_values=True)
-
-
-def _error_of(body: Any) -> dict[str, Any]:
-    error = body.get("error") if isinstance(body, dict) else None
-    return error if isinstance(error, dict) else {}
-
-
-def _describe(response: Response) -> str:
-    content_type = _header(response, "content-type") or "no Content-Type"
-    if not response.content:
-        return f"HTTP {response.status_code} with an empty body ({content_type})"
-    snippet = response.content[:120].decode("utf-8", "replace")
-    return f"HTTP {response.status_code} {content_type}: {snippet!r}"
-
-
-def _key(problem: str) -> str:
-    """A problem text without the values it quotes, so that the same defect keys the same."""
-    return re.sub(r"'[^']*'|\"[^\"]*\"", "…", problem)
-
-
-# -- the spec, as the harness models it (roles, declared statuses) ------------------------------
-_SPECS: dict[int, tuple[Any, Spec]] = {}
-
-
-def _spec(case: Case) -> Spec:
-    """The harness model of the case's document (roles, declared statuses), built once per document."""
-    raw = case.operation.schema.raw_schema
-    cached = _SPECS.get(id(raw))
-    if cached is None or cached[0] is not raw:
-        if len(_SPECS) > 8:
-            _SPECS.clear()
-        cached = (raw, Spec(raw))
-        _SPECS[id(raw)] = cached
-    return cached[1]
-
-
-def _operation(case: Case) -> Operation | None:
-    try:
-        return _spec(case).operation(case.operation.label)
-    except KeyError:
-        return None
-
-
-_VALIDATORS: dict[int, tuple[Any, Any]] = {}
-
-
-def _error_schema_validator(case: Case) -> Any:
-    """A (compiled, jsonschema_rs) validator for the spec's ``ErrorResponse``; None when there is none."""
-    raw = case.operation.schema.raw_schema
-    cached = _VALIDATORS.get(id(raw))
-    if cached is None or cached[0] is not raw:
-        components = raw.get("components") or {}
-        validator = None
-        if _ERROR_SCHEMA_NAME in (components.get("schemas") or {}):
-            root = {"$ref": f"#/components/schemas/{_ERROR_SCHEMA_NAME}", "components": components}
-            validator = jsonschema_rs.validator_for(root)
-        cached = (raw, validator)
-        _VALIDATORS[id(raw)] = cached
-    return cached[1]
 
 
 # -- guards: when a rule applies --------------------------------------------------------------

@@ -67,9 +67,11 @@ def pytest_configure(config: pytest.Config) -> None:
     deselected = {op.label: reason for op in spec.operations if (reason := filter_reason(op, settings))}
     if len(deselected) == len(spec.operations):
         raise pytest.UsageError("the --include-tag/--include-path filters select no operation of the spec")
-    schema = build_schema(spec, settings)
-    if deselected:
-        schema = schema.include(lambda ctx: ctx.operation.label not in deselected)
+    schema = None
+    if not _is_controller(config):  # the pytest-xdist controller collects nothing: its workers do
+        schema = build_schema(spec, settings)
+        if deselected:
+            schema = schema.include(lambda ctx: ctx.operation.label not in deselected)
     install(Collected(settings, spec, schema, deselected))
     if _worker_id(config):  # pytest-xdist worker: allure writes here, the controller cleaned the folder
         if hasattr(config.option, "allure_report_dir") and not config.option.allure_report_dir:

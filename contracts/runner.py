@@ -35,7 +35,7 @@ from voipbin_harness.target import Target
 from .checks import PROBE_CHECKS, rate_limit_answer, rate_limit_declared
 from .identity import callers
 from .ledger import Created, Ledger
-from .reporting import attach_exchange, finding_from_failure
+from .reporting import attach_exchange, finding_from_failure, reproduce
 from .schema import REQUEST_TIMEOUT
 from .selection import method_allowed
 from .settings import ContractSettings
@@ -129,6 +129,9 @@ class ContractRun:
                 if probe is not None:
                     self.judge(case, probe, checks=list(PROBE_CHECKS), authenticated=False)
             response = self.send(case)
+        except requests.Timeout:
+            self._timed_out(case)
+            return
         except BudgetExhausted:
             self.budget_exhausted = True
             if state.answered == 0:
@@ -233,6 +236,17 @@ class ContractRun:
                 attach_exchange(finding, response)
                 new.append(finding)
         return new
+
+    def _timed_out(self, case: Case) -> None:
+        """No answer within the timeout: a finding of the operation (not a crash of the run)."""
+        finding = Finding(check="response_time", operation=case.operation.label, suite="contracts", key="timeout",
+                          message="No answer within the request timeout", expected=f"an answer within {REQUEST_TIMEOUT} s",
+                          got="no answer (timed out)", reproduce=reproduce(case, self.base_url, self.auth_kind),
+                          severity="high", promise="a server answers every request")
+        if self.writer.add(finding):
+            with self._lock:
+                self._findings[finding.id] = finding
+                self.states[case.operation.label].finding_ids.append(finding.id)
 
     def track(self, case: Case, operation: Operation, response: Response) -> list[Created]:
         """Keep the ledger of created resources up to date; what this answer created."""

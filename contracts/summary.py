@@ -15,7 +15,7 @@ from voipbin_harness.findings import Finding, SummaryWriter
 
 __all__ = ["FLUSH_INTERVAL", "ThrottledSummaryWriter", "counts_block"]
 
-FLUSH_INTERVAL = 10.0  # seconds
+FLUSH_INTERVAL = 30.0  # seconds
 
 
 class ThrottledSummaryWriter(SummaryWriter):

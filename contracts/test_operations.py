@@ -13,6 +13,7 @@ from contracts.runner import ContractRun
 from contracts.settings import current
 
 schema = current().schema
+assert schema is not None, "collected on a pytest-xdist controller"
 
 
 @schema.parametrize()

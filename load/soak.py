@@ -7,9 +7,13 @@ memory slope in MB/min. Bounded by ``--duration``.
 
 from locust import events
 
-from load.shapes import PlanShape  # noqa: F401  (Locust picks the shape up from this module)
 from voipbin_harness.loadgen.users import VoipbinUser
 from voipbin_harness.loadgen.wiring import install
+
+try:  # Locust picks the shape up from this module's names
+    from load.shapes import PlanShape  # noqa: F401  (run from the repository root)
+except ImportError:  # run from elsewhere: Locust puts this file's folder on sys.path
+    from shapes import PlanShape  # type: ignore[no-redef]  # noqa: F401
 
 
 class SoakUser(VoipbinUser):

@@ -232,3 +232,14 @@ def test_bodies_orjson_cannot_encode_still_answer(conformant: Any) -> None:
             b' "wait_timeout": 1, "service_timeout": 123456789012345678901234}')
     status, answer, _ = call(conformant, "POST", "/v1.0/queues", body, headers=auth)
     assert status == 200 and answer["service_timeout"] == 123456789012345678901234
+
+
+def test_lookup_survives_items_orjson_cannot_encode(gateway: Any) -> None:
+    auth = bearer(gateway)
+    status, contact, _ = call(gateway, "POST", "/v1.0/contacts", {"first_name": "Big"}, headers=auth)
+    assert status == 201
+    with gateway.state.lock:
+        store = gateway.state.store(ALPHA.customer_id)
+        gateway.state.items(store, ("/contacts", ())).by_id[contact["id"]]["big"] = 10**30
+    status, found, _ = call(gateway, "GET", "/v1.0/contacts/lookup?phone=%09%3Fe%F1", headers=auth)
+    assert status == 404 and found["error"]["reason"] == Reason.NOT_FOUND

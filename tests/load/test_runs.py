@@ -123,6 +123,7 @@ def test_ratelimit_exits_1_on_missing_retry_after_and_on_500s(tmp_path: Path) ->
     summary = read_summary(tmp_path / "no-retry-after")
     assert rc == 1, explain(rc, out, err, summary)
     assert [f["message"] for f in summary["findings"]] == ["429 without a Retry-After header"]
+    assert summary["findings"][0]["reproduce"].endswith("--emulator-rate-limit 50:50 --emulator-fault no-retry-after")
     assert summary["ratelimit"]["retry_after_present_ratio"] == 0
     assert summary["ratelimit"]["waits_without_retry_after"] > 0
     rc, out, err = results["ratelimit-500"]

@@ -52,8 +52,11 @@ def make_session(report_dir: Path, *, baseline: Baseline | None = None, secret: 
                  timeout: float = 30.0, progress: Progress | None = None, **options: Any) -> CheckSession:
     """A CheckSession over fake suites; suite behaviours are keyword arguments (``contracts="fail:0"``)."""
     behaviour = {k: options.pop(k) for k in list(options) if k.replace("_", "-") in KINDS}
+    only_load = options.pop("only_load", False)
     report_dir.mkdir(parents=True, exist_ok=True)
     plans = fake_plans(report_dir, secret=secret, scale=scale, timeout=timeout, **behaviour)
+    if only_load:
+        plans = [p for p in plans if p.kind == "load"]
     target = {"name": "emulator", "label": "embedded emulator (gateway profile)", "origin": "",
               "emulator_profile": "gateway", "loopback": True}
     spec = {"source": "openapi.yaml", "title": "VoIPBin API", "version": "1.0.0", "operations": 410}

@@ -118,5 +118,6 @@ def test_two_runs_with_history_compare_the_second_with_the_first(tmp_path: Path)
     assert first["history"]["previous"] is None
     assert second["history"]["previous"]["started_at"] == first["started_at"]
     assert {m["name"] for m in second["history"]["metrics"]} >= {"load-smoke rps", "load-smoke p99"}
+    assert second["history"]["regressions"] == 0  # one earlier run is too few to judge (history.py)
     page = (tmp_path / "run1" / "index.html").read_text()
     assert "Compared with the last run" in page and "load-smoke: latency and throughput per run" in page

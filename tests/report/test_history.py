@@ -58,10 +58,19 @@ def test_load_figures_against_the_median_of_the_last_five() -> None:
 def test_tiny_latency_moves_are_not_regressions() -> None:
     run = _run(1, [])
     run["load"]["load-smoke"]["totals"]["p50"] = 1.4  # +40% of 1.0 ms, but only 0.4 ms
-    before = _run(0, [])
-    before["load"]["load-smoke"]["totals"]["p50"] = 1.0
-    metrics = {m["name"]: m for m in compare(run, [before])["metrics"]}
+    before = [_run(i, []) for i in range(3)]
+    for document in before:
+        document["load"]["load-smoke"]["totals"]["p50"] = 1.0
+    metrics = {m["name"]: m for m in compare(run, before)["metrics"]}
     assert not metrics["load-smoke p50"]["regressed"]
+
+
+def test_nothing_is_judged_before_three_earlier_runs() -> None:
+    slow = _run(9, [], rps=100.0, p99=90.0)
+    early = {m["name"]: m for m in compare(slow, [_run(0, []), _run(1, [])])["metrics"]}
+    assert not early["load-smoke p99"]["regressed"] and not early["load-smoke p99"]["judged"]
+    judged = {m["name"]: m for m in compare(slow, [_run(i, []) for i in range(3)])["metrics"]}
+    assert judged["load-smoke p99"]["regressed"]
 
 
 def test_first_run_has_nothing_to_compare() -> None:

@@ -116,11 +116,24 @@ def run(args: argparse.Namespace) -> int:
         emulator_args += ["--fault", fault]
     with open_target(args.target, spec_source=spec.source, base_path=spec.base_path or "/v1.0",
                      emulator_args=emulator_args) as target:
-        extra = []
+        extra = ["--vb-reproduce", _reproduce(args, target.name if target.name in ("emulator", "live")
+                                              else target.origin)]
         if target.is_emulator and args.profile == "ratelimit":
-            extra = ["--vb-expected-onset", f"{(limit or DEFAULT_CUSTOMER_LIMIT).rate:g}"]
+            extra += ["--vb-expected-onset", f"{(limit or DEFAULT_CUSTOMER_LIMIT).rate:g}"]
         cmd = _locust_command(args, repo_root(), report_dir, target.origin, target.base_path, target.name) + extra
         return _run_child(cmd, repo_root(), _child_env(target), report_dir, _budget(args, config), target)
+
+
+def _reproduce(args: argparse.Namespace, target: str) -> str:
+    """This run's command line, for findings (options only: credentials are never options)."""
+    words = ["voipbin-harness", "load", "--profile", args.profile, "--target", target]
+    if args.emulator_rate_limit:
+        words += ["--emulator-rate-limit", args.emulator_rate_limit]
+    for fault in args.emulator_fault:
+        words += ["--emulator-fault", fault]
+    if args.allow_remote:
+        words += ["--allow-remote", args.allow_remote, "--max-rate", f"{args.max_rate:g}"]
+    return " ".join(words)
 
 
 def _check_numbers(args: argparse.Namespace) -> None:

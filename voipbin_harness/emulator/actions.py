@@ -20,12 +20,10 @@ import random
 import struct
 from typing import Any
 
-import orjson
-
 from ..conventions.auth import CREDENTIAL_ORDER
 from ..conventions.envelope import Reason, Status
 from .context import AppLike, Ctx
-from .errors import ApiError, Reply
+from .errors import ApiError, Reply, dumps
 from .handlers import reflect, store_changes
 from .lookup import not_found, resolve
 
@@ -89,7 +87,7 @@ def _lookup(app: AppLike, ctx: Ctx, ref: str) -> dict[str, Any] | None:
     if not wanted:
         raise not_found(coll.resource, "(no query)")
     for item in app.state.items(ctx.store, (coll.key, ())).newest_first():
-        text = orjson.dumps(item).decode()
+        text = dumps(item).decode()
         if not item.get("tm_delete") and all(value in text for value in wanted):
             return item
     raise not_found(coll.resource, ", ".join(wanted))
@@ -102,7 +100,7 @@ def download(app: AppLike, ctx: Ctx) -> Reply:
     resource = found[-1].coll.resource if found and found[-1].coll else route.op.collection
     item_id = found[-1].item.get("id") if found else "file"
     url = f"{DOWNLOAD_PREFIX}/{resource}/{item_id}"
-    return Reply(route.info.success_status, orjson.dumps(url), raw=True, headers=[("Location", url)])
+    return Reply(route.info.success_status, dumps(url), raw=True, headers=[("Location", url)])
 
 
 def websocket(app: AppLike, ctx: Ctx) -> Reply:

@@ -15,6 +15,7 @@ import orjson
 from ..conventions.auth import LOGIN_PATH, mint_token
 from ..conventions.envelope import CONTENT_TYPE
 from .context import Ctx
+from .errors import dumps
 from .server import Response
 from .state import State
 
@@ -48,7 +49,7 @@ def public_routes(state: State, jwt_key: str, spec_document: dict[str, Any]) -> 
                 return Response(400)
             token = mint_token(agent, jwt_key)
         headers = [*_JSON, ("Set-Cookie", f"token={token}; Path=/; HttpOnly")]
-        return Response(200, orjson.dumps({"username": username, "token": token}), headers)
+        return Response(200, dumps({"username": username, "token": token}), headers)
 
     def ping(ctx: Ctx) -> Response:
         return Response(200, _PONG, list(_JSON))

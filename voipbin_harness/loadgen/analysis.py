@@ -9,7 +9,7 @@ Pure functions over ``StepBook`` and ``Plan`` so that they are unit-tested witho
   say nothing about the target, and a run limited by the generator is never reported as the
   target's capacity.
 - The *knee* is the first step where the target falls behind: achieved rate below offered by
-  more than the tolerance, or p99 latency climbing well above the low-rate baseline.
+  more than the tolerance, or p95 latency climbing well above the low-rate baseline.
 - The *breakpoint* is the first step that breaks an SLO (p95, p99, error rate, share of 429s).
 """
 
@@ -51,7 +51,7 @@ class GeneratorLimits:
 @dataclass(frozen=True)
 class KneeRule:
     tolerance: float = 0.05  # achieved may trail offered by this share
-    latency_factor: float = 3.0  # p99 may grow to this multiple of the baseline p99 ...
+    latency_factor: float = 3.0  # p95 may grow to this multiple of the baseline p95 ...
     latency_floor_ms: float = 10.0  # ... and must also grow by at least this much to count
 
 
@@ -159,24 +159,25 @@ class Knee:
 
 
 def find_knee(steps: Sequence[StepResult], rule: KneeRule = KneeRule()) -> Knee | None:
-    """The first step where achieved trails offered or p99 climbs; None if none does.
+    """The first step where achieved trails offered or p95 climbs; None if none does.
 
-    Generator-bound steps are skipped over by the caller (see ``limited_by``); this looks at
-    the numbers only.
+    p95, not p99: one stall of the machine (a GC pause, a busy neighbour) delays every request
+    in flight and moves a step's p99, while a target past its knee queues, and that moves p95 and
+    p50 too. Whether the step was generator-bound is judged by the caller (``limited_by``).
     """
     measured = [s for s in steps if s.answers > 0 or s.offered_rps > 0]
     if not measured:
         return None
-    early = [s.p99 for s in measured[:2] if s.p99 is not None]
+    early = [s.p95 for s in measured[:2] if s.p95 is not None]
     baseline = min(early) if early else None
     previous: StepResult | None = None
     for step in measured:
         reasons = []
         if step.rps < (1 - rule.tolerance) * step.offered_rps:
             reasons.append(f"achieved {step.rps:g} req/s < offered {step.offered_rps:g} req/s")
-        if baseline is not None and step.p99 is not None and step.p99 > max(
+        if baseline is not None and step.p95 is not None and step.p95 > max(
                 rule.latency_factor * baseline, baseline + rule.latency_floor_ms):
-            reasons.append(f"p99 {step.p99:g} ms climbed from {baseline:g} ms")
+            reasons.append(f"p95 {step.p95:g} ms climbed from {baseline:g} ms")
         if reasons:
             return Knee(step.index, previous.offered_rps if previous else None, step.offered_rps, "; ".join(reasons))
         previous = step

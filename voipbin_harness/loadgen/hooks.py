@@ -41,6 +41,14 @@ class ProfileHooks:
             cache[result.index] = result
         return [cache[s.index] for s in settled if s.index in cache]
 
+    def reproduce(self, session: Session) -> str:
+        """The command that runs this profile again against this target (no secret in it)."""
+        o = session.options
+        if o.reproduce:
+            return o.reproduce
+        target = o.target_name if o.target_name in ("emulator", "live") else o.host
+        return f"voipbin-harness load --profile {self.profile} --target {target}"
+
     def operation(self, session: Session) -> str:
         ops = session.options.config.ops
         return ops[0].label if len(ops) == 1 else "*"
@@ -62,7 +70,8 @@ class ProfileHooks:
 
     def outcome(self, session: Session) -> Outcome:
         return steady_outcome(self.profile, session.plan, session.merged, session.options.thresholds,
-                              operation=self.operation(session), memory=session.memory)
+                              operation=self.operation(session), memory=session.memory,
+                              reproduce=self.reproduce(session))
 
     def headline(self, session: Session, outcome: Outcome, code: int) -> str:
         overall = outcome.summary.get("overall") or {}
@@ -112,7 +121,8 @@ class CapacityHooks(ProfileHooks):
     def outcome(self, session: Session) -> Outcome:
         plan = session.plan if session.cut_at is None else session.plan.completed(session.cut_at)
         return capacity_outcome(plan, session.merged, session.options.thresholds,
-                                stopped_early=session.stop_reason, operation=self.operation(session))
+                                stopped_early=session.stop_reason, operation=self.operation(session),
+                                reproduce=self.reproduce(session))
 
     def headline(self, session: Session, outcome: Outcome, code: int) -> str:
         c = outcome.summary["capacity"]
@@ -175,7 +185,7 @@ class RateLimitHooks(ProfileHooks):
                                  compliant=compliant, recovery=recovery,
                                  demand_rps=phase["demand"] if phase else None,
                                  recovery_rps=phase["recovery"] if phase else None,
-                                 operation=self.operation(session))
+                                 operation=self.operation(session), reproduce=self.reproduce(session))
 
     def headline(self, session: Session, outcome: Outcome, code: int) -> str:
         r = outcome.summary["ratelimit"]

@@ -51,6 +51,7 @@ _OPTIONS: tuple[tuple[str, type, str], ...] = (
     ("server_pid", int, "pid of the target process on this machine, for soak's memory trend"),
     ("target_name", str, "the target's name in the summary (default: the host URL)"),
     ("expected_onset", float, "ratelimit: the limit you configured (req/s); the onset must be near it"),
+    ("reproduce", str, "the command line findings give to reproduce the run (no secrets)"),
 )
 
 
@@ -89,6 +90,7 @@ class LoadOptions:
     max_rate: float | None
     server_pid: int | None
     target_name: str
+    reproduce: str | None = None
 
 
 def resolve_options(profile: str, values: Mapping[str, Any], host: str | None) -> LoadOptions:
@@ -126,7 +128,7 @@ def resolve_options(profile: str, values: Mapping[str, Any], host: str | None) -
         auth=str(pick("auth", "bearer")), page_size=int(config.get("page_size", 10)),
         report_dir=Path(given("report_dir") or f"reports/load/{profile}"),
         thresholds=thresholds, config=config, allow_remote=given("allow_remote"), max_rate=max_rate,
-        server_pid=given("server_pid"), target_name=given("target_name") or host,
+        server_pid=given("server_pid"), target_name=given("target_name") or host, reproduce=given("reproduce"),
     )
     if options.auth == "accesskey" and any(op.path in CALLER_AGENT_PATHS for op in config.ops):
         kept = tuple(op for op in config.ops if op.path not in CALLER_AGENT_PATHS)  # no agent behind a key

@@ -116,7 +116,7 @@ def recovery_seconds(windows: Sequence[StepResult], window_s: float) -> float | 
 
 def ratelimit_outcome(plan: Plan, book: StepBook, thresholds: Thresholds, *, ramp: Sequence[int],
                       compliant: Sequence[int], recovery: Sequence[int], demand_rps: float | None,
-                      recovery_rps: float | None, operation: str) -> Outcome:
+                      recovery_rps: float | None, operation: str, reproduce: str = "") -> Outcome:
     """The ratelimit profile's verdict: onset, Retry-After and envelope, compliance, recovery."""
     all_steps = step_results(plan, book, thresholds.generator)
     by_index = {s.index: s for s in all_steps}
@@ -155,14 +155,15 @@ def ratelimit_outcome(plan: Plan, book: StepBook, thresholds: Thresholds, *, ram
     }
     outcome = Outcome("ratelimit", ramp_steps, summary={"ratelimit": block})
     outcome.summary["phases"] = [s.to_dict() for s in overload + recovery_windows]
-    outcome.findings += rate_limit_answer_findings(book, operation)
+    outcome.findings += rate_limit_answer_findings(book, operation, reproduce)
     if n5xx:
         where = f" from {first_5xx.offered_rps:g} req/s offered" if first_5xx else ""
         codes = ", ".join(f"{n} x {c}" for c, n in sorted(fives.items()))
         finding = Finding(
             check="rate_limit_status", operation=operation, message="limited request answered 5xx instead of 429",
             expected="429 RESOURCE_EXHAUSTED with Retry-After for every request over the limit",
-            got=f"{codes}{where}", key="5xx", severity="high", promise=RATE_LIMIT_PROMISE, suite="load")
+            got=f"{codes}{where}", key="5xx", severity="high", promise=RATE_LIMIT_PROMISE, suite="load",
+            reproduce=reproduce)
         finding.occurrences = n5xx
         outcome.findings.append(finding)
     _ratelimit_breaches(block, thresholds, outcome.breaches, has_recovery=bool(recovery_windows))

@@ -84,7 +84,7 @@ def slo_breaches(slo: Slo, result: StepResult, scope: str) -> list[Breach]:
     return breaches
 
 
-def rate_limit_answer_findings(book: StepBook, operation: str) -> list[Finding]:
+def rate_limit_answer_findings(book: StepBook, operation: str, reproduce: str = "") -> list[Finding]:
     """One finding per distinct way the 429 answers broke the convention (counted under RUN)."""
     counts = book.at(RUN).counts
     total = counts["rl:429"]
@@ -98,7 +98,7 @@ def rate_limit_answer_findings(book: StepBook, operation: str) -> list[Finding]:
             check="rate_limit_answer", operation=operation, message=problem,
             expected="429 with a whole-second Retry-After and the RESOURCE_EXHAUSTED / RATE_LIMIT_EXCEEDED envelope",
             got=f"{n} of {total} 429 answers: {problem}", key=problem, severity=severity,
-            promise=RATE_LIMIT_PROMISE, suite="load")
+            promise=RATE_LIMIT_PROMISE, suite="load", reproduce=reproduce)
         finding.occurrences = n
         findings.append(finding)
     return findings
@@ -133,14 +133,15 @@ def _overall(plan: Plan, book: StepBook, thresholds: Thresholds) -> StepResult:
 
 
 def steady_outcome(profile: str, plan: Plan, book: StepBook, thresholds: Thresholds, *,
-                   operation: str = "*", memory: Sequence[tuple[float, float]] = ()) -> Outcome:
+                   operation: str = "*", memory: Sequence[tuple[float, float]] = (),
+                   reproduce: str = "") -> Outcome:
     """smoke and soak: one rate, judged on the whole run (soak also on its trends)."""
     steps = step_results(plan, book, thresholds.generator)
     overall = _overall(plan, book, thresholds)
     outcome = Outcome(profile, steps, chart_x="time" if len(steps) > 1 else "offered")
     outcome.summary["overall"] = overall.to_dict()
     outcome.breaches += slo_breaches(thresholds.slo, overall, profile)
-    outcome.findings += rate_limit_answer_findings(book, operation)
+    outcome.findings += rate_limit_answer_findings(book, operation, reproduce)
     if profile == "soak":
         outcome.summary["soak"] = _soak_trends(plan, steps, memory, thresholds, outcome.breaches)
     judge_generator(outcome, steps, latency_matters=True)
@@ -176,7 +177,7 @@ def _soak_trends(plan: Plan, steps: Sequence[StepResult], memory: Sequence[tuple
 
 
 def capacity_outcome(plan: Plan, book: StepBook, thresholds: Thresholds, *, stopped_early: str | None = None,
-                     operation: str = "*") -> Outcome:
+                     operation: str = "*", reproduce: str = "") -> Outcome:
     """capacity: the knee, the breakpoint, and who was the limit."""
     steps = step_results(plan, book, thresholds.generator)
     outcome = Outcome("capacity", steps)
@@ -212,7 +213,7 @@ def capacity_outcome(plan: Plan, book: StepBook, thresholds: Thresholds, *, stop
         outcome.breaches.append(Breach("capacity.min_capacity_rps", minimum, served,
                                        f"capacity: the knee is at {served:g} req/s, below {minimum:g}"))
     outcome.summary["capacity"] = block
-    outcome.findings += rate_limit_answer_findings(book, operation)
+    outcome.findings += rate_limit_answer_findings(book, operation, reproduce)
     if knee is not None and knee.knee_rps is not None:
         outcome.marks["knee"] = knee.knee_rps
     if breakpoint is not None:

@@ -102,10 +102,9 @@ class StepStats:
                            if h.get_total_count()},
             "peaks": dict(self.peaks),
         }
-        if reset:
+        if reset:  # fresh histograms: hdrh's reset() zeroes ~20k buckets in Python (ms each)
             self.counts.clear()
-            for h in self.histograms.values():
-                h.reset()
+            self.histograms = {name: new_histogram() for name in HISTOGRAMS}
             self.peaks.clear()
         return data
 

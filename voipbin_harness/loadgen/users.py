@@ -20,7 +20,9 @@ import orjson
 from locust import FastHttpUser
 from locust.exception import StopUser
 
+from ..conventions.ratelimit import retry_after_seconds
 from ..redact import register_secret
+from .plan import Ticket
 from .profiles import MixOp
 from .ratelimit import RETRY_AFTER_FALLBACK_S, classify_429
 from .session import START_WAIT_MAX, Session, session_of
@@ -30,6 +32,7 @@ __all__ = ["VoipbinUser", "mix_tasks"]
 
 LATE_TOLERANCE_S = 0.001  # a ticket this overdue when taken counts as late (all users were busy)
 PREFETCH_PAGE_SIZE = 100
+LOGIN_ATTEMPTS = 5
 
 
 def open_model_wait(user: VoipbinUser) -> float:
@@ -51,8 +54,6 @@ def open_model_wait(user: VoipbinUser) -> float:
 def _compliant_ticket(user: VoipbinUser, session: Session) -> Any:
     """A compliant client's own schedule: its share of the phase's rate, never before the
     Retry-After it was given has elapsed, and no catching up on sends it missed meanwhile."""
-    from .plan import Ticket
-
     steps = {s.index: s for s in session.plan.steps}
     users = max(int(session.phase["users"]), 1)  # every process's users, as the master counted them
     share = (session.worker_index * int(session.phase["pool"]) + user.local_index) % users / users
@@ -71,8 +72,9 @@ def _compliant_ticket(user: VoipbinUser, session: Session) -> Any:
         if where is None:
             return None
     at = max(at, time.time() - users / user.rate)
+    where = session.locate(at) or where
     user.next_at = at + users / user.rate
-    return Ticket(-1, at, where[0], where[1])
+    return Ticket(-1, at, where[0], where[1])  # seq -1: a compliant client's request
 
 
 class VoipbinUser(FastHttpUser):
@@ -128,21 +130,30 @@ class VoipbinUser(FastHttpUser):
         return {"Authorization": f"Bearer {session.token}"}
 
     def _login(self, username: str, password: str) -> str | None:
-        with self.client.post("/auth/login", json={"username": username, "password": password},
-                              name="/auth/login", catch_response=True) as resp:
-            try:
-                token = orjson.loads(resp.content or b"{}").get("token") if resp.status_code == 200 else None
-            except (orjson.JSONDecodeError, AttributeError):
-                token = None
-            if not isinstance(token, str) or not token:
-                resp.failure(f"login refused: HTTP {resp.status_code}")
-                why = (f"HTTP {resp.status_code}" if resp.status_code
-                       else f"no answer: {getattr(resp, 'error', None)!r}")
-                self.session.fail(f"login as {username} at {self.host} failed ({why})")
-                return None
-            register_secret(token)
-            resp.success()
-            return token
+        """One login for the process; a 429 (public /auth is limited per IP, 10/s at the gateway,
+        and every generator process logs in at once) is waited out, LOGIN_ATTEMPTS times at most."""
+        for attempt in range(LOGIN_ATTEMPTS):
+            with self.client.post("/auth/login", json={"username": username, "password": password},
+                                  name="/auth/login", catch_response=True) as resp:
+                status = resp.status_code or 0
+                if status == 429 and attempt + 1 < LOGIN_ATTEMPTS:
+                    resp.success()
+                    wait = retry_after_seconds(resp.headers.get("Retry-After")) if resp.headers else None
+                    gevent.sleep(min(float(wait if wait is not None else 1), 10.0))
+                    continue
+                try:
+                    token = orjson.loads(resp.content or b"{}").get("token") if status == 200 else None
+                except (orjson.JSONDecodeError, AttributeError):
+                    token = None
+                if not isinstance(token, str) or not token:
+                    resp.failure(f"login refused: HTTP {status}")
+                    why = f"HTTP {status}" if status else f"no answer: {getattr(resp, 'error', None)!r}"
+                    self.session.fail(f"login as {username} at {self.host} failed ({why})")
+                    return None
+                register_secret(token)
+                resp.success()
+                return token
+        return None
 
     def _prefetch(self) -> None:
         """List each collection the mix reads once, so that reads have ids from the start."""

@@ -8,7 +8,9 @@ depth: a ``--quick`` run is not held against a release-gate run), and says:
   ran to the end in both, so a suite that crashed last night does not make everything "new");
 - which load figures moved beyond ``tolerance`` (default 20%) of the median of the last
   ``window`` (default 5) runs: throughput falling, latency rising. Latency also has to move by
-  at least ``min_delta_ms``, so that 1.0 ms -> 1.3 ms on a loopback emulator is not a regression.
+  at least ``min_delta_ms``, so that 1.0 ms -> 1.3 ms on a loopback emulator is not a regression,
+  and nothing is judged before ``min_runs`` (3) earlier runs: a p99 of a short run moves by half
+  from one run to the next on a busy machine, and the median of one run is that run.
 """
 
 from __future__ import annotations
@@ -90,9 +92,9 @@ def _ids_by_suite(document: dict[str, Any], suites: set[str]) -> dict[str, dict[
 
 
 def compare(current: dict[str, Any], previous: list[dict[str, Any]], *, tolerance: float = 0.2, window: int = 5,
-            min_delta_ms: float = 1.0) -> dict[str, Any]:
+            min_delta_ms: float = 1.0, min_runs: int = 3) -> dict[str, Any]:
     """The ``history`` block of the run document (see the module docstring)."""
-    result: dict[str, Any] = {"runs": len(previous), "tolerance": tolerance, "window": window,
+    result: dict[str, Any] = {"runs": len(previous), "tolerance": tolerance, "window": window, "min_runs": min_runs,
                               "previous": None, "new_since_last": [], "fixed_since_last": [], "metrics": [],
                               "regressions": 0, "series": []}
     for document in [*previous, current]:
@@ -120,9 +122,11 @@ def compare(current: dict[str, Any], previous: list[dict[str, Any]], *, toleranc
         else:
             big_enough = abs(value - median) >= min_delta_ms
             regressed, improved = change > tolerance and big_enough, change < -tolerance and big_enough
+        enough = len(values) >= min_runs  # the median of one or two runs is one noisy run
         result["metrics"].append({"name": name, "unit": figure["unit"], "better": figure["better"], "value": value,
                                   "median": median, "runs": len(values), "change": change,
-                                  "regressed": regressed, "improved": improved})
+                                  "regressed": regressed and enough, "improved": improved and enough,
+                                  "judged": enough})
     result["regressions"] = sum(1 for m in result["metrics"] if m["regressed"])
     return result
 

@@ -31,13 +31,13 @@ class Depth:
     hypothesis_profile: str  # scenarios' examples per property (root conftest profiles)
     smoke_s: int  # load --duration
     ratelimit_s: int | None  # None: the profile's own (its ramp has to pass the limit to measure anything)
-    timeout_s: dict[str, float]  # per suite: a hung suite is stopped, the run goes on
+    timeout_s: dict[str, float]  # per suite, for hangs only: a slow suite is better than an incomplete run
 
 
 DEPTH = {
     "quick": Depth(contracts_examples=3, hypothesis_profile="live", smoke_s=10, ratelimit_s=None,
-                   timeout_s={"spec-lint": 60, "contracts": 150, "scenarios": 120, "load-smoke": 60,
-                              "load-ratelimit": 60}),
+                   timeout_s={"spec-lint": 60, "contracts": 300, "scenarios": 300, "load-smoke": 120,
+                              "load-ratelimit": 120}),
     "full": Depth(contracts_examples=None, hypothesis_profile="ci", smoke_s=60, ratelimit_s=None,
                   timeout_s={"spec-lint": 120, "contracts": 1800, "scenarios": 1200, "load-smoke": 300,
                              "load-ratelimit": 300}),

@@ -56,7 +56,9 @@ class Progress:
             self._drawn = True
         elif elapsed - (self._last_beat - self._started) >= self.heartbeat:
             self._last_beat = time.monotonic()
-            self._write(f"check: {self._label}: running, {_clock(elapsed)}\n")
+            last = last_line.strip()
+            last = f" · {last[-60:]}" if last else ""
+            self._write(f"check: {self._label}: running, {_clock(elapsed)}{last}\n")
 
     def finish(self, status: str, detail: str) -> None:
         elapsed = time.monotonic() - self._started
