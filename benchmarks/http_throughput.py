@@ -81,7 +81,11 @@ def _load_handler(kind: str, work: float):  # -> (name, Handler)
             if kind == "app" or exc.name not in ("voipbin_harness.emulator.app", "voipbin_harness"):
                 raise
         else:
-            return "app", create_app()  # expected: a Handler, i.e. Request -> Response
+            from voipbin_harness.emulator import EmulatorConfig
+            from voipbin_harness.spec import load_spec
+
+            # rate limits off: the benchmark measures serving, not 429s
+            return "app", create_app(load_spec(), EmulatorConfig.without_limits())
     headers = [("Content-Type", "application/json")]
 
     def trivial(request: Request) -> Response:
@@ -254,12 +258,26 @@ def run_python(res: Result, port: int, args: argparse.Namespace, cpu: int | None
         res.p99_ms = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1e3
 
 
+def _login(port: int) -> str:
+    """A JWT of the seeded alpha admin, so the app benchmark measures authenticated, stateful reads."""
+    import httpx
+
+    from voipbin_harness.emulator.tenants import ALPHA
+
+    answer = httpx.post(f"http://{HOST}:{port}/auth/login",
+                        json={"username": ALPHA.admin.username, "password": ALPHA.admin.password}, timeout=10)
+    answer.raise_for_status()
+    return answer.json()["token"]
+
+
 def bench(server: str, handler_kind: str, tool: str, args: argparse.Namespace,
           cpus: tuple[int | None, int | None]) -> Result:
     proc, port, name = spawn(server, handler_kind, cpus[0], args.work_us)
     res = Result(server="ours" if server == "ours" else "uvicorn", handler=name, tool=tool)
     runner = run_wrk if tool == "wrk" else run_python
     try:
+        if name == "app" and not any(h.lower().startswith("authorization:") for h in args.header):
+            args.header = [*args.header, f"Authorization: Bearer {_login(port)}"]
         if args.warmup > 0:
             runner(Result(server, name, tool), port, args, cpus[1], args.warmup)
         runner(res, port, args, cpus[1], args.duration)

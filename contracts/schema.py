@@ -13,16 +13,20 @@ from typing import Any
 import schemathesis
 from schemathesis import BaseSchema
 
+from voipbin_harness.conventions.resources import WEBSOCKET_SEGMENTS
 from voipbin_harness.spec import Spec
 
 from . import checks as _checks  # noqa: F401  (registers the VoIPBIN checks with Schemathesis)
 from .selection import unexpected_methods
 from .settings import ContractSettings
 
-__all__ = ["REQUEST_TIMEOUT", "build_schema", "schemathesis_config"]
+__all__ = ["REQUEST_TIMEOUT", "WEBSOCKET_UNJUDGED_CHECKS", "build_schema", "schemathesis_config"]
 
 #: Seconds before a request counts as unanswered.
 REQUEST_TIMEOUT = 10
+#: Built-in checks that judge an answer as the answer to a valid request: not for a WebSocket endpoint
+#: sent a plain HTTP request.
+WEBSOCKET_UNJUDGED_CHECKS = ("positive_data_acceptance", "status_code_conformance", "response_schema_conformance")
 
 
 def schemathesis_config(settings: ContractSettings) -> dict[str, Any]:
@@ -48,6 +52,13 @@ def schemathesis_config(settings: ContractSettings) -> dict[str, Any]:
     }
     if settings.client_rate_limit:
         config["rate-limit"] = settings.client_rate_limit
+    # WebSocket endpoints: the suite speaks plain HTTP and cannot send a handshake, so what they answer
+    # to a plain request is outside their contract; they are still probed (401) and held to the VoIPBIN
+    # conventions (envelope, request id, content type), but not judged as if the handshake had been sent.
+    config["operations"] = [{
+        "include-path-regex": f"/({'|'.join(WEBSOCKET_SEGMENTS)})$",
+        "checks": {name: {"enabled": False} for name in WEBSOCKET_UNJUDGED_CHECKS},
+    }]
     return config
 
 
