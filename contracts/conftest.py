@@ -173,7 +173,8 @@ def contract_run(request: pytest.FixtureRequest, pytestconfig: pytest.Config) ->
         writer.close(operations=run.operations_block(deselected), counts=counts_block(writer.findings, **totals),
                      **extra,
                      rate_limit_waits=run.rate_limit_waits, requests=run.requests,
-                     budget_exhausted=run.budget_exhausted, cleanup=cleanup, workflows=run.workflows)
+                     budget_exhausted=run.budget_exhausted, cleanup=cleanup, workflows=run.workflows,
+                     auth_probe=run.auth_probe_block())
         callers.clear()
 
 

@@ -61,7 +61,7 @@ def merge_worker_summaries(report_dir: Path, suite: str) -> dict[str, Any] | Non
                   for label, state in states.items() if not state["answered"]]
     counts = counts_block(list(findings.values()), **{key: sum(p.get("counts", {}).get(key, 0) for p in parts)
                                                        for key in ("cases", "answered", "held_back")})
-    cleanup: dict[str, Any] = {"created": 0, "deleted": 0, "already_gone": 0, "failed": []}
+    cleanup: dict[str, Any] = {"created": 0, "deleted_during_run": 0, "deleted": 0, "already_gone": 0, "failed": []}
     for part in parts:
         for key, value in (part.get("cleanup") or {}).items():
             cleanup[key] = cleanup.get(key, 0) + value if not isinstance(value, list) else cleanup[key] + value
@@ -70,8 +70,11 @@ def merge_worker_summaries(report_dir: Path, suite: str) -> dict[str, Any] | Non
         for name, outcome in (part.get("workflows") or {}).items():
             if outcome.get("steps") or name not in workflows:
                 workflows[name] = outcome
+    probes = [p.get("auth_probe") or {} for p in parts]
     writer.close(
         operations={"total": len(states), "exercised": len(states) - len(not_tested), "not_tested": not_tested},
+        auth_probe={"probed": sum(p.get("probed", 0) for p in probes),
+                    "public_per_spec": sorted({label for p in probes for label in p.get("public_per_spec", [])})},
         counts=counts, cleanup=cleanup, workflows=workflows,
         budget_exhausted=any(p.get("budget_exhausted") for p in parts),
         **{key: sum(p.get(key, 0) for p in parts) for key in _SUMMED},

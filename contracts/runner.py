@@ -281,8 +281,10 @@ class ContractRun:
 
     def cleanup(self) -> dict[str, Any]:
         """DELETE everything the run created and has not deleted yet."""
-        report: dict[str, Any] = {"created": self.ledger.created, "deleted": 0, "already_gone": 0, "failed": []}
-        for entry in self.ledger.pending():
+        pending = self.ledger.pending()
+        report: dict[str, Any] = {"created": self.ledger.created, "deleted_during_run": self.ledger.created - len(pending),
+                                  "deleted": 0, "already_gone": 0, "failed": []}
+        for entry in pending:
             try:
                 status = self._delete(entry) or 429
             except HarnessError as exc:
@@ -295,6 +297,12 @@ class ContractRun:
             else:
                 report["failed"].append({"operation": entry.delete.label, "id": entry.resource_id, "status": status})
         return report
+
+    def auth_probe_block(self) -> dict[str, Any]:
+        """How many operations were probed without credentials, and which the spec makes public (no 401)."""
+        probed = [s.operation for s in self.states.values() if s.probed]
+        return {"probed": len(probed),
+                "public_per_spec": sorted(op.label for op in probed if "401" not in op.declared_statuses)}
 
     def operation_states(self, deselected: dict[str, str]) -> dict[str, dict[str, Any]]:
         """Per operation: answers and why it was not tested (for merging the workers of a split run)."""

@@ -243,3 +243,75 @@ def test_lookup_survives_items_orjson_cannot_encode(gateway: Any) -> None:
         gateway.state.items(store, ("/contacts", ())).by_id[contact["id"]]["big"] = 10**30
     status, found, _ = call(gateway, "GET", "/v1.0/contacts/lookup?phone=%09%3Fe%F1", headers=auth)
     assert status == 404 and found["error"]["reason"] == Reason.NOT_FOUND
+
+
+# -- phone numbers (E.164) --------------------------------------------------------------------
+_FLOW = "00000000-0000-4000-8000-000000000001"
+#: (method, path, body with the phone number at "{phone}") for fields the spec describes as phone numbers
+_PHONE_REQUESTS = (
+    ("POST", "/v1.0/contact_addresses", {"type": "tel", "target": "{phone}"}),
+    ("POST", "/v1.0/service_agents/contact_addresses", {"type": "tel", "target": "{phone}"}),
+    ("POST", "/v1.0/contacts", {"first_name": "Tel", "addresses": [{"type": "tel", "target": "{phone}"}]}),
+    ("POST", "/v1.0/numbers", {"number": "{phone}", "call_flow_id": _FLOW, "message_flow_id": _FLOW,
+                               "name": "n", "detail": "d"}),
+)
+
+
+def _phone_request(app: Any, request: tuple[str, str, Any], phone: str) -> tuple[int, Any]:
+    method, target, body = request
+    filled = json.loads(json.dumps(body).replace("{phone}", phone))
+    status, answer, _ = call(app, method, target, filled, headers=bearer(app))
+    return status, answer
+
+
+@pytest.mark.parametrize("request_", _PHONE_REQUESTS, ids=lambda r: f"{r[0]} {r[1]}")
+@pytest.mark.parametrize("phone", ["10", "+", "+0123", "+1-415-555", "1234567890123456"])
+def test_conformant_refuses_a_phone_number_that_is_not_e164(conformant: Any, request_: Any, phone: str) -> None:
+    status, answer = _phone_request(conformant, request_, phone)
+    assert status == 400 and answer["error"]["status"] == "INVALID_ARGUMENT", (status, answer)
+    assert answer["error"]["reason"] == Reason.INVALID_REQUEST_BODY and "E.164" in answer["error"]["message"]
+
+
+@pytest.mark.parametrize("request_", _PHONE_REQUESTS, ids=lambda r: f"{r[0]} {r[1]}")
+def test_gateway_does_not_check_phone_numbers(gateway: Any, request_: Any) -> None:
+    status, answer = _phone_request(gateway, request_, "10")
+    assert status != 400, answer  # BEHAVIOUR.md: the gateway checks no field's format
+
+
+@pytest.mark.parametrize("request_", _PHONE_REQUESTS, ids=lambda r: f"{r[0]} {r[1]}")
+@pytest.mark.parametrize("profile", ["gateway", "conformant"])
+def test_an_e164_number_is_accepted_in_both_profiles(gateway: Any, conformant: Any, request_: Any,
+                                                     profile: str) -> None:
+    status, answer = _phone_request(gateway if profile == "gateway" else conformant, request_, "+14155551234")
+    assert status < 400, (status, answer)
+
+
+def test_only_tel_addresses_are_held_to_e164(conformant: Any) -> None:
+    auth = bearer(conformant)
+    status, answer, _ = call(conformant, "POST", "/v1.0/contact_addresses",
+                             {"type": "email", "target": "user@example.com"}, headers=auth)
+    assert status == 201, answer
+    status, answer, _ = call(conformant, "POST", "/v1.0/calls", {"source": {"type": "tel", "target": "+14155550000"},
+                             "destinations": [{"type": "sip", "target": "sip:a@b.c"}, {"type": "tel", "target": "10"}]},
+                             headers=auth)
+    assert status == 400 and "destinations[].target" in answer["error"]["message"], answer
+
+
+def test_the_specs_own_examples_pass_as_phone_numbers(conformant: Any) -> None:
+    """Schemathesis's examples phase sends the spec's masked example target ("+155****4567") as valid."""
+    rules = conformant.binder.phones
+    fields = rules.body_fields["POST /contact_addresses"]
+    assert fields and all(field.address for field in fields)
+    example = next(iter(fields[0].examples))
+    status, answer, _ = call(conformant, "POST", "/v1.0/contact_addresses", {"type": "tel", "target": example},
+                             headers=bearer(conformant))
+    assert status == 201, answer
+
+
+def test_phone_fields_are_derived_from_the_spec(conformant: Any) -> None:
+    rules = conformant.binder.phones
+    assert {"POST /contact_addresses", "POST /service_agents/contact_addresses", "POST /numbers", "POST /calls",
+            "PUT /agents/{id}/addresses", "POST /auth/signup"} <= set(rules.body_fields)
+    assert [f.where for f in rules.body_fields["POST /numbers"]] == ["number"]
+    assert "GET /contacts/lookup" not in rules.query_params  # E.164 per its description, but no 400 declared
+    assert "POST /flows" not in rules.body_fields  # no phone number in a flow's body

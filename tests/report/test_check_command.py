@@ -100,7 +100,7 @@ def test_the_plan_follows_the_order_and_each_commands_options() -> None:
     assert by_name["scenarios"].argv == ["scenarios", "--report-dir", "out/scenarios", "--target", "emulator"]
     assert by_name["scenarios"].env == {"HYPOTHESIS_PROFILE": "live"}
     assert by_name["load-smoke"].argv == ["load", "--profile", "smoke", "--report-dir", "out/load-smoke",
-                                          "--target", "emulator", "--emulator-profile", "gateway", "--duration", "10"]
+                                          "--target", "emulator", "--emulator-profile", "gateway", "--duration", "8"]
     assert by_name["load-ratelimit"].argv[-2:] == ["--emulator-rate-limit", "50:50"]
 
 

@@ -4,8 +4,9 @@ Gateway: a malformed or nil UUID in an id path parameter is 400 (INVALID_ID, or
 INVALID_REQUEST_PARAMETER where the spec says ``format: uuid``); a body that is not JSON, or whose
 top-level fields have the wrong JSON type (Go's unmarshal), is 400 INVALID_JSON_BODY; required
 fields and enums are not checked. Conformant: everything the spec states is checked (required
-query parameters, types, enums, patterns, formats, the body's schema) and refused with a 400
-envelope; plain-string ids are valid values there, so an unknown one is a 404, not a 400.
+query parameters, types, enums, patterns, formats, the body's schema, and the phone numbers the
+spec describes as E.164, see ``phones``) and refused with a 400 envelope; plain-string ids are
+valid values there, so an unknown one is a 404, not a 400.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import orjson
 from ..conventions.envelope import Reason, Status
 from ..conventions.resources import is_uuid
 from .errors import ApiError
+from .phones import PhoneRules
 from .routes import Route
 from .schemas import SchemaTools
 
@@ -47,6 +49,7 @@ class Binder:
         self.tools = tools
         self.conformant = conformant
         self._bodies: dict[Route, tuple[str, Any, bool] | None] = {}
+        self.phones = PhoneRules(tools.spec, tools) if conformant else None
 
     def bind(self, route: Route, params: dict[str, str], query: dict[str, list[str]], headers: dict[str, str],
              raw_body: bytes) -> Bound:
@@ -88,6 +91,9 @@ class Binder:
             flat = self.tools.flat(schema)
             if not self.tools.is_valid(schema, value) or (flat.get("format") == "uuid" and not is_uuid(value)):
                 raise _bad_param(f"query parameter {name!r} is not valid: {values[0][:64]!r}")
+        problem = self.phones.query_problem(route.label, query) if self.phones is not None else None
+        if problem:
+            raise _bad_param(problem)
 
     # -- body ---------------------------------------------------------------------------------
     def _declared_body(self, route: Route) -> tuple[str, Any, bool] | None:
@@ -126,6 +132,8 @@ class Binder:
             return Bound(body)
         if self.conformant:
             problem = self.tools.first_error(schema, body)
+            if problem is None and self.phones is not None:
+                problem = self.phones.body_problem(route.label, body)
             if problem:
                 raise ApiError(Status.INVALID_ARGUMENT, Reason.INVALID_REQUEST_BODY, f"invalid request body: {problem}")
         else:

@@ -18,7 +18,7 @@ import jinja2
 
 from ..redact import redact
 from .charts import load_chart, trend_charts
-from .output import write_text
+from .output import write_rendered, write_text
 
 __all__ = ["render_html", "write_fallback_html", "write_html"]
 
@@ -142,9 +142,10 @@ def _load_view(document: dict[str, Any]) -> list[dict[str, Any]]:
     return views
 
 
-def render_html(document: dict[str, Any]) -> str:
-    """The page for ``document`` (a run document from ``build_document``)."""
-    doc = redact(document)
+def render_html(document: dict[str, Any], *, redacted: bool = False) -> str:
+    """The page for ``document`` (a run document from ``build_document``); ``redacted`` when the
+    caller already passed it through ``redact`` (the page shows nothing else)."""
+    doc = document if redacted else redact(document)
     findings = doc.get("findings", [])
     history = doc.get("history")
     context = {
@@ -161,7 +162,10 @@ def render_html(document: dict[str, Any]) -> str:
     return _environment().get_template("index.html").render(**context)
 
 
-def write_html(report_dir: str | os.PathLike[str], document: dict[str, Any]) -> Path:
+def write_html(report_dir: str | os.PathLike[str], document: dict[str, Any], *, redacted: bool = False) -> Path:
+    """``index.html`` for ``document``; with ``redacted`` the caller has passed it through ``redact``."""
+    if redacted:
+        return write_rendered(Path(report_dir) / "index.html", render_html(document, redacted=True))
     return write_text(Path(report_dir) / "index.html", render_html(document))
 
 

@@ -18,7 +18,7 @@ import orjson
 
 from ..redact import redact, redact_text
 
-__all__ = ["copy_redacted", "scrub_tree", "write_json", "write_text"]
+__all__ = ["copy_redacted", "scrub_tree", "write_json", "write_redacted_json", "write_rendered", "write_text"]
 
 # Files that are never text: copied as they are, never rewritten.
 # Files that hold code (inline scripts): secrets masked by value only, see _redact_values.
@@ -44,6 +44,24 @@ def write_text(path: str | os.PathLike[str], text: str) -> Path:
     """``text`` (HTML, log, CSV...) with secrets masked."""
     path = Path(path)
     _atomic_write(path, redact_text(text).encode("utf-8"))
+    return path
+
+
+def write_redacted_json(path: str | os.PathLike[str], document: Any) -> Path:
+    """``document``, already passed through ``redact`` by the caller, as indented JSON.
+
+    The run document is redacted once per write and then serialised twice (summary.json and the
+    page): redacting a thousand findings again for each file costs seconds a quick run has not got.
+    """
+    path = Path(path)
+    _atomic_write(path, orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
+    return path
+
+
+def write_rendered(path: str | os.PathLike[str], text: str) -> Path:
+    """A page rendered from a document already passed through ``redact`` (and from nothing else)."""
+    path = Path(path)
+    _atomic_write(path, text.encode("utf-8"))
     return path
 
 

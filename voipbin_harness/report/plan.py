@@ -35,7 +35,7 @@ class Depth:
 
 
 DEPTH = {
-    "quick": Depth(contracts_examples=3, hypothesis_profile="live", smoke_s=10, ratelimit_s=None,
+    "quick": Depth(contracts_examples=3, hypothesis_profile="live", smoke_s=8, ratelimit_s=None,
                    timeout_s={"spec-lint": 60, "contracts": 300, "scenarios": 300, "load-smoke": 120,
                               "load-ratelimit": 120}),
     "full": Depth(contracts_examples=None, hypothesis_profile="ci", smoke_s=60, ratelimit_s=None,
@@ -121,4 +121,5 @@ def build_plan(args: argparse.Namespace, parser: argparse.ArgumentParser, report
                 add("--start-rate", f"{0.4 * limit:g}")
                 add("--step-factor", "1.5")
                 add("--rate", f"{2.4 * limit:g}")
+                add("--hold", "1.5")
     return plans

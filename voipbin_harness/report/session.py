@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..redact import redact
 from .allure import generate_allure_report, merge_allure_results
 from .baseline import Baseline
 from .document import build_document, tool_versions
 from .history import compare, load_history, run_key, store_run
 from .html import write_fallback_html, write_html
-from .output import scrub_tree, write_json
+from .output import scrub_tree, write_redacted_json
 from .progress import Progress
 from .runner import SuitePlan, run_process
 from .suites import SuiteResult, read_suite_result
@@ -143,11 +144,12 @@ class CheckSession:
 
     def write(self, document: dict[str, Any] | None = None, *, running: str = "") -> dict[str, Any]:
         document = document or self.document(running=running)
-        write_json(self.report_dir / "summary.json", document)
+        clean = redact(document)  # once, for both files
+        write_redacted_json(self.report_dir / "summary.json", clean)
         try:
-            write_html(self.report_dir, document)
+            write_html(self.report_dir, clean, redacted=True)
         except Exception as exc:  # noqa: BLE001 - a page that cannot be drawn must not stop the run
-            write_fallback_html(self.report_dir, document, exc)
+            write_fallback_html(self.report_dir, clean, exc)
         return document
 
     def finish(self) -> dict[str, Any]:

@@ -1,0 +1,111 @@
+"""Build ``gateway-emulator.json`` from check runs: every finding the gateway profile is known to
+produce, each with the sentence of ``../shared/voipbin/BEHAVIOUR.md`` that documents it.
+
+    python reports/baselines/gateway_reasons.py reports/check/summary.json [more summary.json...]
+
+A finding no rule explains is NOT accepted: it is printed, and stays new (a defect of the
+emulator or of a suite to fix, not a deviation to accept). Give several runs (a ``--quick`` one
+and a full one) so that what only deeper runs find is in the baseline too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+B = "BEHAVIOUR.md"
+RULES: list[tuple[str, str, str]] = [
+    # (check, regex over "operation | key | got | message", reason)
+    ("other_customer_status", r"\b403\b",
+     f'{B} "Authentication": "resource of another customer | 403 (most resources; 404 for accesskeys and '
+     'contact addresses) | PERMISSION_DENIED" and "The docs instead say another customer\'s resource gives 404."'),
+    ("status_for_cause", r"\b500\b.*402|402.*\b500\b|balance",
+     f'{B} "Validation and other answers": "The gateway never sends 402 PAYMENT_REQUIRED today: insufficient '
+     'balance (POST /calls, /emails, /groupcalls, /messages, /numbers, /numbers/renew) comes back as 500 INTERNAL."'),
+    ("pagination_last_page", r".",
+     f'{B} "Pagination": "next_page_token is non-empty on EVERY non-empty page, the last one included; only an '
+     'empty page has \\"\\". The docs say an empty or absent token marks the last page."'),
+    ("bad_input_status", r"missing_required|invalid_enum|e164|enum|required|E\.164",
+     f'{B} "Validation and other answers": "Content-Type is not checked, unknown fields are ignored, required '
+     'fields and enums from the spec are not checked at the gateway."'),
+    ("negative_data_rejection", r".",
+     f'{B} "Validation and other answers": "Content-Type is not checked, unknown fields are ignored, required '
+     'fields and enums from the spec are not checked at the gateway." (the gateway accepts input its spec forbids)'),
+    ("unsupported_method", r"\b404\b",
+     f'{B} "Validation and other answers": "Known path with a wrong method -> also 404 ROUTE_NOT_FOUND, not 405."'),
+    ("unsupported_method", r"\b400\b",
+     f'{B} "Validation and other answers": "Malformed UUID in a path: 400 INVALID_ARGUMENT, reason INVALID_ID" '
+     '(the undeclared method\'s path also matches a {id} route, whose id is then not a UUID; the gateway never '
+     'answers 405)'),
+    ("positive_data_acceptance", r"\b400\b",
+     f'{B} "Validation and other answers": "Malformed UUID in a path: 400 INVALID_ARGUMENT, reason INVALID_ID '
+     '(ids typed as plain string, 181 routes; the nil UUID is rejected too)" (the spec types these ids as any '
+     'string, so a schema-valid non-UUID id is refused)'),
+    ("status_code_conformance", r"^POST /auth/|^GET /auth/|^DELETE /auth/|^PUT /auth/",
+     f'{B} "Surfaces": "The spec\'s /v1.0/auth/* operations (boot, signup, email-verify, password-forgot, '
+     'password-reset, unregister) are stubs in the gateway: after authentication they answer 404 ROUTE_NOT_FOUND" '
+     'and "Credentials are looked for in this order ... cookie token -> query ?token= -> ..." (a ?token= query '
+     'is taken as the credential: 401)'),
+    ("status_code_conformance", r"\| 400 \|",
+     f'{B} "Pagination": "a non-integer [page_size] gives 400 INVALID_ARGUMENT / INVALID_REQUEST_PARAMETER"; '
+     '"Validation and other answers": "Malformed JSON body -> 400 INVALID_ARGUMENT / INVALID_JSON_BODY" and '
+     '"Malformed UUID in a path: 400 INVALID_ARGUMENT" (statuses the spec does not declare for the operation)'),
+    ("status_code_conformance", r"\| 409 \|",
+     f'{B} "Resources": "DELETE is a soft delete ... A later GET gives 404 for most resources, 409 for accesskeys, '
+     'calls and outbound_configs"'),
+    ("status_code_conformance", r"^POST .*\| 200 \|",
+     f'{B} "Resources": "Creates answer 200 with the object, except 201 for contacts, contact addresses and '
+     'speakings, and 202 for aiaudits and aipromptproposals."'),
+    ("status_code_conformance", r"^DELETE .*\| 200 \|",
+     f'{B} "Resources": "DELETE is a soft delete: sets tm_delete and tm_update, answers 200 with the deleted object"'),
+    ("status_code_conformance", r"\| 404 \|",
+     f'{B} "Resources": "A later GET gives 404 for most resources" and "Authentication": 404 for a resource that '
+     'is not the caller\'s (a lookup or read of what does not exist answers 404, undeclared in the spec)'),
+    ("response_schema_conformance", r"tm_(update|delete)",
+     f'{B} "Resources": "On create the server sets id (UUID v4), customer_id (the caller\'s), tm_create (now); '
+     'tm_update and tm_delete are null." (the spec types them as non-null strings; spec lint: spec.nullability)'),
+    ("response_schema_conformance", r"(format|enum|minItems|type)\b",
+     f'{B} "Validation and other answers": "required fields and enums from the spec are not checked at the '
+     'gateway" and "Resources": "PUT updates the mutable fields and answers 200 with the whole object": a value '
+     'the spec forbids, accepted on input, comes back in the stored resource'),
+]
+
+
+def reason_for(finding: dict) -> str | None:
+    text = " | ".join(str(finding.get(k, "")) for k in ("operation", "key", "got", "message"))
+    for check, pattern, reason in RULES:
+        if finding.get("check") == check and re.search(pattern, text):
+            return reason
+    return None
+
+
+def main(paths: list[str]) -> int:
+    accepted: dict[str, dict] = {}
+    unexplained: dict[str, dict] = {}
+    for path in paths:
+        for finding in json.loads(Path(path).read_text())["findings"]:
+            reason = reason_for(finding)
+            entry = {"id": finding["id"], "check": finding["check"], "operation": finding["operation"],
+                     "suite": finding.get("suite", ""), "reason": reason}
+            (accepted if reason else unexplained)[finding["id"]] = entry | {"message": finding.get("message", "")}
+    entries = sorted(accepted.values(), key=lambda e: (e["suite"], e["check"], e["operation"], e["id"]))
+    document = {
+        "description": ("Known deviations of the embedded emulator in its gateway profile: the real VoIPBIN "
+                        "gateway's documented differences from its spec and docs (../shared/voipbin/BEHAVIOUR.md). "
+                        "Built by reports/baselines/gateway_reasons.py from check runs; every reason quotes "
+                        "BEHAVIOUR.md."),
+        "findings": [{k: e[k] for k in ("id", "check", "operation", "suite", "reason")} for e in entries],
+    }
+    out = Path(__file__).with_name("gateway-emulator.json")
+    out.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    print(f"{len(entries)} known deviations written to {out}")
+    for entry in unexplained.values():
+        print(f"NOT ACCEPTED (no BEHAVIOUR.md rule): {entry['suite']} {entry['check']} {entry['operation']} "
+              f"{entry['id']}: {entry['message'][:120]}")
+    return 1 if unexplained else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
