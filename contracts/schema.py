@@ -15,8 +15,10 @@ from schemathesis import BaseSchema
 
 from voipbin_harness.conventions.resources import WEBSOCKET_SEGMENTS
 from voipbin_harness.spec import Spec
+from voipbin_harness.spec.phones import PhoneRules
 
 from . import checks as _checks  # noqa: F401  (registers the VoIPBIN checks with Schemathesis)
+from .phones import with_phone_patterns
 from .selection import unexpected_methods
 from .settings import ContractSettings
 
@@ -63,6 +65,7 @@ def schemathesis_config(settings: ContractSettings) -> dict[str, Any]:
 
 
 def build_schema(spec: Spec, settings: ContractSettings) -> BaseSchema:
-    """The spec as Schemathesis sees it, configured for this run."""
+    """The spec as Schemathesis sees it, configured for this run, with the documented E.164 rule stated
+    on the phone fields (``contracts.phones``)."""
     config = schemathesis.Config.from_dict(schemathesis_config(settings))
-    return schemathesis.openapi.from_dict(spec.document, config=config)
+    return schemathesis.openapi.from_dict(with_phone_patterns(spec, PhoneRules(spec)), config=config)

@@ -18,9 +18,11 @@ from voipbin_harness.conventions.pagination import PAGE_SIZE_PARAM, page_size_li
 from voipbin_harness.conventions.resources import resource_of
 from voipbin_harness.findings import Finding
 from voipbin_harness.spec import Operation, Spec
+from voipbin_harness.spec.phones import PhoneRules
 
 from . import checks
 from .failures import ConventionFailure
+from .phones import EXAMPLE_E164
 from .runner import ContractRun
 
 __all__ = ["Workflow", "WorkflowOutcome", "run_workflow", "workflows"]
@@ -74,9 +76,14 @@ def workflows(spec: Spec) -> tuple[list[Workflow], dict[str, str]]:
     return found, skipped
 
 
-def _positive(schema: BaseSchema, operation: Operation) -> Case:
+def _positive(schema: BaseSchema, operation: Operation, phones: PhoneRules | None = None) -> Case:
+    """A schema-valid case; with ``phones``, one that also keeps the documented E.164 rule (the schema's
+    patterns cannot state it for address targets of type tel, see ``contracts.phones``)."""
     api = schema[operation.path][operation.method]
-    return generate_one(api.as_strategy(generation_mode=GenerationMode.POSITIVE))
+    case = generate_one(api.as_strategy(generation_mode=GenerationMode.POSITIVE))
+    if phones is not None and phones.body_problem(operation.label, case.body) is not None:
+        case.body = phones.repaired(operation.label, case.body, EXAMPLE_E164)
+    return case
 
 
 def _json(response: Response) -> Any:
@@ -122,7 +129,7 @@ def run_workflow(run: ContractRun, workflow: Workflow) -> WorkflowOutcome:
     """Create, read, list, update, delete, read again; stop early (and say why) when a step cannot go on."""
     cycle = _Cycle(run, workflow)
     outcome = cycle.outcome
-    create = _positive(run.schema, workflow.create)
+    create = _positive(run.schema, workflow.create, run.phones)
     created = cycle.step("create", create)
     if created is None:
         return outcome
@@ -153,7 +160,7 @@ def run_workflow(run: ContractRun, workflow: Workflow) -> WorkflowOutcome:
             cycle.rule(checks.created_resource_listed, listed, list_case, created_id=resource_id)
 
     if workflow.update is not None:
-        cycle.step("update", cycle.item_case(workflow.update, resource_id, _positive(run.schema, workflow.update)))
+        cycle.step("update", cycle.item_case(workflow.update, resource_id, _positive(run.schema, workflow.update, run.phones)))
 
     deleted = cycle.step("delete", cycle.item_case(workflow.delete, resource_id))
     if deleted is None or not 200 <= deleted.status_code < 300:

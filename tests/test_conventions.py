@@ -305,10 +305,13 @@ def test_rate_limit_problems() -> None:
 
 # -- Resources -----------------------------------------------------------------------------
 def test_create_statuses() -> None:
-    # contact addresses appear as /contacts/{id}/addresses and /service_agents/contact_addresses
-    assert resources.CREATE_STATUS == {"contacts": 201, "addresses": 201, "contact_addresses": 201,
+    # BEHAVIOUR.md's "contact addresses" are the spec's /contact_addresses resource; the addresses
+    # nested under /contacts/{id}/addresses declare 200 for their create, like any other collection
+    assert resources.CREATE_STATUS == {"contacts": 201, "contact_addresses": 201,
                                        "speakings": 201, "aiaudits": 202, "aipromptproposals": 202}
     assert resources.create_status("flows") == 200
+    assert resources.create_status(resources.resource_of("/contact_addresses")) == 201
+    assert resources.create_status(resources.resource_of("/contacts/{id}/addresses")) == 200
 
 
 def test_deleted_get_statuses() -> None:
@@ -323,7 +326,7 @@ def test_singletons() -> None:
 def test_other_customer_statuses() -> None:
     assert resources.other_customer_status("flows") == 403
     assert resources.other_customer_status("accesskeys") == 404
-    assert resources.other_customer_status("addresses") == 404
+    assert resources.other_customer_status("addresses") == 403  # /contacts/{id}/addresses: see test_create_statuses
     assert resources.other_customer_status("contact_addresses") == 404
     assert resources.other_customer_status("flows", docs=True) == 404
 

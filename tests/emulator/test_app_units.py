@@ -81,15 +81,76 @@ def test_path_parameters_are_percent_decoded(gateway: Any) -> None:
     assert params == {"id": "a/b"}
 
 
-def test_conformant_routing_skips_a_template_whose_uuid_the_path_breaks(conformant: Any) -> None:
+def test_conformant_routing_lets_a_static_path_win_over_a_parameter(conformant: Any) -> None:
     match, _, _, allowed = conformant.router.match("PUT", "/contact_cases/unresolved")
     assert match is Match.PARTIAL and allowed == {"GET"}
 
 
-def test_conformant_routing_keeps_a_bad_value_on_its_own_operation(conformant: Any) -> None:
-    # only /service_agents/conversations/{id} routes this path: PUT (uuid id) gets it, and its 400
-    match, route, _, _ = conformant.router.match("PUT", "/service_agents/conversations/not-a-uuid")
-    assert match is Match.FULL and route.label == "PUT /service_agents/conversations/{id}"
+@pytest.mark.parametrize(("path", "allowed"), [
+    ("/contacts/lookup", {"GET"}),  # not /contacts/{id}'s DELETE, GET, PUT
+    ("/service_agents/contacts/lookup", {"GET"}),
+    ("/numbers/renew", {"POST"}),
+    ("/providers/setup", {"POST"}),
+])
+def test_conformant_partial_match_lists_only_the_static_paths_methods(conformant: Any, path: str,
+                                                                       allowed: set[str]) -> None:
+    spec_methods = {r.op.method for r in conformant.routes if r.op.path == path}
+    assert spec_methods == allowed  # the spec still says so
+    for method in ("OPTIONS", "PATCH", "DELETE"):
+        match, route, _, got = conformant.router.match(method, path)
+        assert match is Match.PARTIAL and route is None and got == allowed, (method, got)
+
+
+def test_conformant_options_answers_405_with_the_static_paths_allow(conformant: Any) -> None:
+    status, _, headers = call(conformant, "OPTIONS", "/v1.0/contacts/lookup", headers=bearer(conformant))
+    assert status == 405 and headers.get("Allow") == "GET", headers
+
+
+@pytest.mark.parametrize("raw_id", ["not-a-uuid", "0", "null%2Cnull", "00000000-0000-0000-0000-000000000000"])
+def test_conformant_routing_ignores_id_validity(conformant: Any, raw_id: str) -> None:
+    # GET's id is a plain string, PUT's a uuid: both operations own the path whatever the value
+    path = f"/service_agents/conversations/{raw_id}"
+    for method in ("GET", "PUT"):
+        match, route, _, _ = conformant.router.match(method, path)
+        assert match is Match.FULL and route.label == f"{method} /service_agents/conversations/{{id}}"
+    match, _, _, allowed = conformant.router.match("OPTIONS", path)
+    assert match is Match.PARTIAL and allowed == {"GET", "PUT"}
+
+
+def test_conformant_malformed_id_is_the_operations_400_not_a_405(conformant: Any) -> None:
+    status, body, _ = call(conformant, "PUT", "/v1.0/service_agents/conversations/null%2Cnull", {"name": "x"},
+                           headers=bearer(conformant))
+    assert status == 400 and body["error"]["status"] == "INVALID_ARGUMENT", (status, body)
+    status, _, headers = call(conformant, "OPTIONS", "/v1.0/service_agents/conversations/0",
+                              headers=bearer(conformant))
+    assert status == 405 and headers.get("Allow") == "GET, PUT", headers
+
+
+def test_contact_lookup_survives_odd_contacts_and_unknown_parameters(conformant: Any) -> None:
+    auth = bearer(conformant)
+    odd_bodies: list[Any] = [
+        {"first_name": "\u0000", "addresses": [{"type": "tel", "target": "+15550100042"}]},
+        {"addresses": [{"type": "email", "target": "42@example.com"}], "notes": "x" * 2000},
+        {"first_name": "", "last_name": "", "addresses": []},
+        {"addresses": [{"type": "tel"}], "tag_ids": []},
+        b'{"first_name": "\\ud800", "external_id": "42"}',
+    ]
+    for body in odd_bodies:
+        status, _, _ = call(conformant, "POST", "/v1.0/contacts", body, headers=auth)
+        assert status < 500, (status, body)
+    for query in ("phone=&x-schemathesis-unknown-property=42", "phone=%2B15550100042", "email=42%40example.com",
+                  "email=%ED%A0%80", "phone=%00", "phone=&email=", "x-schemathesis-unknown-property=42"):
+        for prefix in ("/v1.0/contacts/lookup", "/v1.0/service_agents/contacts/lookup"):
+            status, body, _ = call(conformant, "GET", f"{prefix}?{query}", headers=auth)
+            assert status < 500, (prefix, query, status, body)
+    status, body, _ = call(conformant, "GET", "/v1.0/contacts/lookup?phone=%2B15550100042", headers=auth)
+    assert status == 200 and "+15550100042" in json.dumps(body), body
+
+
+def test_gateway_finds_a_method_on_a_less_specific_template(gateway: Any) -> None:
+    # gin keeps one tree per method: DELETE /contacts/lookup reaches DELETE /contacts/{id}
+    match, route, params, _ = gateway.router.match("DELETE", "/contacts/lookup")
+    assert match is Match.FULL and route.label == "DELETE /contacts/{id}" and params == {"id": "lookup"}
 
 
 def test_service_agent_paths_share_the_main_collections(gateway: Any) -> None:

@@ -80,3 +80,39 @@ def test_write_baseline_round_trips_and_keeps_reasons(tmp_path: Path) -> None:
         assert set(baseline.entries) == {PAGE, LEAK}
         assert baseline.entries[PAGE].reason == "kept"
         assert baseline.entries[LEAK].reason.startswith("TODO")
+
+
+def test_rules_accept_a_family_of_findings_and_are_fixed_when_none_is_seen(tmp_path: Path) -> None:
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps({"rules": [
+        {"check": "response_schema_conformance", "operation": "GET /ai*", "key": r"/(format|enum)$",
+         "suite": "contracts", "reason": "BEHAVIOUR.md: enums are not checked on input"},
+        {"check": "unsupported_method", "operation": "*", "key": "404", "suite": "contracts", "reason": "r"},
+    ]}))
+    baseline = load_baseline(path)
+    matching = {"id": "response_schema_conformance:1", "check": "response_schema_conformance",
+                "operation": "GET /aicalls", "key": "200:components/schemas/X/enum", "suite": "contracts"}
+    other_operation = dict(matching, id="response_schema_conformance:2", operation="GET /flows")
+    other_key = dict(matching, id="response_schema_conformance:3", key="200:components/schemas/X/not")
+    result = classify([matching, other_operation, other_key], baseline, finished_suites={"contracts"})
+    assert [f["id"] for f in result.known] == ["response_schema_conformance:1"]
+    assert matching["baseline_reason"] == "BEHAVIOUR.md: enums are not checked on input"
+    assert {f["id"] for f in result.new} == {"response_schema_conformance:2", "response_schema_conformance:3"}
+    assert [f["check"] for f in result.fixed] == ["unsupported_method"]  # a rule nothing matched
+
+
+def test_a_rule_without_a_reason_or_with_a_bad_regex_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps({"rules": [{"check": "c", "operation": "*", "key": "x"}]}))
+    with pytest.raises(HarnessError, match="lacks reason"):
+        load_baseline(path)
+    path.write_text(json.dumps({"rules": [{"check": "c", "operation": "*", "key": "(", "reason": "r"}]}))
+    with pytest.raises(HarnessError, match="not a regular expression"):
+        load_baseline(path)
+
+
+def test_the_shipped_gateway_baseline_loads_and_every_reason_quotes_behaviour_md() -> None:
+    shipped = load_baseline(Path(__file__).resolve().parents[2] / "reports" / "baselines" / "gateway-emulator.json")
+    assert shipped.entries and shipped.rules
+    for reason in [e.reason for e in shipped.entries.values()] + [r.reason for r in shipped.rules]:
+        assert "BEHAVIOUR.md" in reason

@@ -101,3 +101,14 @@ def test_load_figures_from_either_layout() -> None:
     assert [s["rps"] for s in second["steps"]] == [10.0, 30.0]
     assert second["totals"]["p99"] == 4.5
     assert load_figures({}) == {"profile": "", "steps": [], "totals": {}}
+
+
+def test_broken_load_thresholds_become_findings() -> None:
+    load = _suite("load-ratelimit", "failed", kind="load", exit_code=1)
+    load.summary["thresholds"] = {"breaches": [{"name": "ratelimit.require_limit", "limit": True, "value": 0,
+                                                "message": "ratelimit: no 429 answer at any offered rate"}]}
+    document = _document([load])
+    [finding] = document["findings"]
+    assert (finding["check"], finding["operation"], finding["known"]) == ("load-threshold", "load ratelimit", False)
+    assert finding["message"] == "ratelimit: no 429 answer at any offered rate"
+    assert document["verdict"] == "fail"

@@ -206,3 +206,9 @@ def test_without_allure_the_rest_of_the_report_is_complete(make_session: Make, t
     assert document["allure_report"] == "" and "not installed" in document["allure_report_note"]
     assert document["verdict"] == "pass" and (tmp_path / "report" / "index.html").is_file()
     assert any((tmp_path / "report" / "allure-results").iterdir())
+
+
+def test_between_suites_runs_before_each_suite_that_meets_the_target(make_session: Make) -> None:
+    calls: list[int] = []
+    make_session(scenarios="pass:", between_suites=lambda: calls.append(1)).run()
+    assert len(calls) == 4  # contracts, scenarios, load smoke, load ratelimit; not spec lint

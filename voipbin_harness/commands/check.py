@@ -12,14 +12,18 @@ be tested, the run is incomplete, or a bad option.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+import httpx
 
 from ..errors import HarnessError
 from ..redact import redact_text
@@ -124,6 +128,18 @@ def _prepare(report_dir: Path, names: tuple[str, ...]) -> None:
             path.unlink()
 
 
+def _emulator_reset(origin: str) -> Callable[[], None]:
+    """Before each suite, put a loopback emulator back to its seeded state (``POST
+    /__emulator__/reset``), as the embedded one starts fresh for every suite: otherwise one suite's
+    writes (a password the fuzzer changed, items it created) decide what the next one meets. A
+    target that is not the emulator answers 404 and is left as it is."""
+    def reset() -> None:
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.post(f"{origin}/__emulator__/reset", timeout=5)
+
+    return reset
+
+
 def _validate(args: argparse.Namespace) -> None:
     if not 0 < args.tolerance < 10:
         raise HarnessError(f"--tolerance must be a fraction such as 0.2, got {args.tolerance}")
@@ -154,7 +170,9 @@ def run(args: argparse.Namespace) -> int:
     plans = build_plan(args, build_parser(), str(report_dir), unreachable=unreachable)
     command = redact_text(shlex.join(["voipbin-harness", *sys.argv[1:]]) if sys.argv[1:2] == ["check"]
                           else "voipbin-harness check")
+    reset = _emulator_reset(target["origin"]) if target["name"] != "emulator" and target["loopback"] else None
     session = CheckSession(report_dir=report_dir, plans=plans, baseline=baseline, target=target, spec=spec,
+                           between_suites=reset,
                            quick=args.quick, command=command, started=started, history=args.history,
                            tolerance=args.tolerance, fail_on_regression=args.fail_on_regression,
                            allure_html=not args.no_allure_html)

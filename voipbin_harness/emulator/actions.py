@@ -76,10 +76,13 @@ def _generated(app: AppLike, ctx: Ctx, schema: Any) -> Any:
 
 
 def _lookup(app: AppLike, ctx: Ctx, ref: str) -> dict[str, Any] | None:
-    """``GET /contacts/lookup?phone=...``: the caller's item of that schema holding every query value."""
+    """``GET /contacts/lookup?phone=...``: the caller's item of that schema holding every value of the
+    operation's declared query parameters (an unknown parameter such as Schemathesis'
+    ``x-schemathesis-unknown-property`` filters nothing)."""
     route = ctx.route
     assert route is not None and ctx.store is not None
-    wanted = [v[0] for k, v in ctx.query().items() if k not in _AUTH_QUERY and v and v[0]]
+    declared = {p.get("name") for p in route.op.parameters if p.get("in") == "query"} - _AUTH_QUERY
+    wanted = [v[0] for k, v in ctx.query().items() if k in declared and v and isinstance(v[0], str) and v[0]]
     prefix = route.op.path.rsplit("/", 1)[0]
     coll = app.catalog.collection(prefix)
     if coll is None or app.tools.ref(coll.item_schema) != ref:
@@ -87,8 +90,10 @@ def _lookup(app: AppLike, ctx: Ctx, ref: str) -> dict[str, Any] | None:
     if not wanted:
         raise not_found(coll.resource, "(no query)")
     for item in app.state.items(ctx.store, (coll.key, ())).newest_first():
-        text = dumps(item).decode()
-        if not item.get("tm_delete") and all(value in text for value in wanted):
+        if not isinstance(item, dict) or item.get("tm_delete"):
+            continue
+        text = dumps(item).decode("utf-8", "replace")  # items hold whatever clients sent
+        if all(value in text for value in wanted):
             return item
     raise not_found(coll.resource, ", ".join(wanted))
 

@@ -57,9 +57,7 @@ class EmulatorApp:
         self.routes: list[Route] = compile_routes(spec, self.catalog)
         for route in self.routes:
             route.permission = required_permission(route.op.path)
-        fits = (lambda r, params: all(self.tools.is_valid(r.param_schemas.get(n), v) for n, v in params.items())
-                ) if self.conformant else None
-        self.router = Router(self.routes, fits)
+        self.router = Router(self.routes, strict=self.conformant)
         self.public_routes = frozenset(r for r in self.routes if self.conformant and r.kind == "auth_stub"
                                        and "401" not in r.op.responses)
         self.binder = Binder(self.tools, conformant=self.conformant)

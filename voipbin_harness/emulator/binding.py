@@ -20,8 +20,8 @@ import orjson
 
 from ..conventions.envelope import Reason, Status
 from ..conventions.resources import is_uuid
+from ..spec.phones import PhoneRules
 from .errors import ApiError
-from .phones import PhoneRules
 from .routes import Route
 from .schemas import SchemaTools
 

@@ -8,7 +8,7 @@ answers Starlette's NONE / PARTIAL (the path exists, the method does not) / FULL
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -49,21 +49,28 @@ class Route:
 
 
 class Router:
-    """``match(method, path)`` over the compiled routes; ``path`` is relative to the base path."""
+    """``match(method, path)`` over the compiled routes; ``path`` is relative to the base path.
 
-    def __init__(self, routes: list[Route], fits: Callable[[Route, dict[str, str]], bool] | None = None) -> None:
+    ``strict`` (the conformant profile) follows OpenAPI: the path alone picks its template, the most
+    specific one (a static segment beats a parameter, left to right), and that template's methods
+    decide FULL or PARTIAL (405, its ``Allow``). Without it (the gateway, gin's per-method trees) a
+    method is looked up in every template that fits the path, most specific first.
+    Matching never looks at parameter values: a malformed id reaches its operation, which answers 400.
+    """
+
+    def __init__(self, routes: list[Route], strict: bool = False) -> None:
         self.routes = routes
-        self.fits = fits
+        self.strict = strict
         self._static: dict[str, dict[str, Route]] = {}
-        self._dynamic: dict[int, list[tuple[tuple[str | None, ...], tuple[str, ...], dict[str, Route]]]] = {}
-        grouped: dict[tuple[str | None, ...], tuple[tuple[str, ...], dict[str, Route]]] = {}
+        self._dynamic: dict[int, list[tuple[tuple[str | None, ...], dict[str, Route]]]] = {}
+        grouped: dict[tuple[str | None, ...], dict[str, Route]] = {}
         for route in routes:
             if all(seg is not None for seg in route.segments):
                 self._static.setdefault("/" + "/".join(route.segments), {})[route.op.method] = route  # type: ignore[arg-type]
             else:
-                grouped.setdefault(route.segments, (route.names, {}))[1][route.op.method] = route
-        for segments, (names, methods) in grouped.items():
-            self._dynamic.setdefault(len(segments), []).append((segments, names, methods))
+                grouped.setdefault(route.segments, {})[route.op.method] = route
+        for segments, methods in grouped.items():
+            self._dynamic.setdefault(len(segments), []).append((segments, methods))
         for bucket in self._dynamic.values():  # static segments beat parameters, left to right
             bucket.sort(key=lambda entry: tuple(seg is None for seg in entry[0]))
 
@@ -71,25 +78,13 @@ class Router:
     def path_count(self) -> int:
         return len(self._static) + sum(len(b) for b in self._dynamic.values())
 
-    def match(self, method: str, path: str) -> tuple[Match, Route | None, dict[str, str], set[str]]:
-        """(match, route, decoded path params, methods the path allows).
-
-        With ``fits`` (the conformant profile), a parameter route whose path values break their
-        schema (``/contact_cases/unresolved`` against ``/contact_cases/{id}`` typed uuid) only
-        matches when nothing else routes the path, as a client reading the spec expects.
-        """
-        allowed: set[str] = set()
+    def _templates(self, path: str) -> Iterator[tuple[dict[str, Route], list[str]]]:
+        """Every template that fits ``path``, most specific first, with the raw parameter values."""
         methods = self._static.get(path)
         if methods is not None:
-            route = methods.get(method)
-            if route is not None:
-                return Match.FULL, route, {}, allowed
-            allowed.update(methods)
-        fits = self.fits
-        fallback: tuple[Route, dict[str, str]] | None = None
-        same: set[str] = set()
+            yield methods, []
         parts = path.split("/")[1:] if path.startswith("/") else []
-        for segments, names, methods in self._dynamic.get(len(parts), ()):
+        for segments, methods in self._dynamic.get(len(parts), ()):
             values: list[str] = []
             for want, got in zip(segments, parts, strict=True):
                 if want is None:
@@ -99,24 +94,18 @@ class Router:
                 elif want != got:
                     break
             else:
-                params = {n: unquote(v) for n, v in zip(names, values, strict=True)}
-                route = methods.get(method)
-                if fits is None:
-                    if route is not None:
-                        return Match.FULL, route, params, allowed
-                    allowed.update(methods)
-                    continue
-                if route is not None and fits(route, params):
-                    return Match.FULL, route, params, allowed
-                fitting = {m for m, r in methods.items() if fits(r, params)}
-                if route is not None:  # this operation, with a path value its schema refuses
-                    fallback = fallback or (route, params)
-                    same.update(fitting)
-                else:
-                    allowed.update(fitting)
-        if not allowed and fallback is not None:  # nothing else routes the path: a bad value, a 400
-            return Match.FULL, fallback[0], fallback[1], same
-        allowed |= same
+                yield methods, values
+
+    def match(self, method: str, path: str) -> tuple[Match, Route | None, dict[str, str], set[str]]:
+        """(match, route, decoded path params, methods the path allows when not FULL)."""
+        allowed: set[str] = set()
+        for methods, values in self._templates(path):
+            route = methods.get(method)
+            if route is not None:
+                return Match.FULL, route, {n: unquote(v) for n, v in zip(route.names, values, strict=True)}, set()
+            allowed.update(methods)
+            if self.strict:
+                break
         return (Match.PARTIAL if allowed else Match.NONE), None, {}, allowed
 
 

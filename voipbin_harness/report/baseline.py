@@ -3,14 +3,17 @@
 A baseline is YAML or JSON: ``{"description": "...", "findings": [{"id", "check", "operation",
 "suite", "reason"}, ...]}``. Each entry must say why the deviation is accepted (``reason``,
 typically quoting ``BEHAVIOUR.md`` for the real gateway's documented differences from its spec),
-so the file reads as a list of decisions, not a mute allow-list. A run whose findings are all in
+so the file reads as a list of decisions, not a mute allow-list. ``"rules"`` (see
+``BaselineRule``) accept a family of deviations whose exact id depends on generated data. A run whose findings are all in
 it passes; a finding not in it is new and fails the run; an entry whose suite ran to the end and
 did not see it is listed as fixed (a suite that did not finish proves nothing either way).
 """
 
 from __future__ import annotations
 
+import fnmatch
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +24,8 @@ import yaml
 from ..errors import HarnessError
 from ..redact import redact
 
-__all__ = ["Baseline", "BaselineEntry", "Classification", "classify", "load_baseline", "write_baseline"]
+__all__ = ["Baseline", "BaselineEntry", "BaselineRule", "Classification", "classify", "load_baseline",
+           "write_baseline"]
 
 
 @dataclass(frozen=True)
@@ -33,14 +37,47 @@ class BaselineEntry:
     suite: str = ""
 
 
+@dataclass(frozen=True)
+class BaselineRule:
+    """A family of deviations whose exact finding id depends on generated data: ``check`` equal,
+    ``operation`` a glob (``GET /aicalls``, ``*``), ``key`` a regular expression searched in the
+    finding's key. For what the fuzzer reaches only sometimes (a schema-violating value accepted
+    on input and shown later in a list), where an id list would make the verdict flaky."""
+
+    check: str
+    operation: str
+    key: str
+    reason: str
+    suite: str = ""
+
+    def matches(self, finding: dict[str, Any]) -> bool:
+        return (finding.get("check") == self.check
+                and fnmatch.fnmatchcase(str(finding.get("operation", "")), self.operation)
+                and re.search(self.key, str(finding.get("key", ""))) is not None
+                and (not self.suite or finding.get("suite") == self.suite))
+
+    @property
+    def label(self) -> str:
+        return f"rule {self.check} {self.operation} /{self.key}/"
+
+
 @dataclass
 class Baseline:
     source: str = ""  # the file it came from ("" = no baseline)
     description: str = ""
     entries: dict[str, BaselineEntry] = field(default_factory=dict)
+    rules: list[BaselineRule] = field(default_factory=list)
 
     def __contains__(self, finding_id: str) -> bool:
         return finding_id in self.entries
+
+    def explain(self, finding: dict[str, Any]) -> str | None:
+        """The reason ``finding`` is known (its id listed, or a rule matching it), else None."""
+        entry = self.entries.get(str(finding.get("id")))
+        if entry is not None:
+            return entry.reason
+        rule = next((r for r in self.rules if r.matches(finding)), None)
+        return rule.reason if rule is not None else None
 
 
 @dataclass
@@ -72,6 +109,7 @@ def load_baseline(path: str | os.PathLike[str] | None) -> Baseline:
     if not isinstance(data, dict) or not isinstance(data.get("findings", []), list):
         raise HarnessError(f"the baseline {path} must be a mapping with a 'findings' list")
     entries: dict[str, BaselineEntry] = {}
+    rules = [_rule(path, number, raw) for number, raw in enumerate(data.get("rules") or [], start=1)]
     for number, raw in enumerate(data.get("findings") or [], start=1):
         if not isinstance(raw, dict):
             raise HarnessError(f"baseline {path}: entry {number} is not a mapping")
@@ -84,7 +122,22 @@ def load_baseline(path: str | os.PathLike[str] | None) -> Baseline:
         if entry.id in entries:
             raise HarnessError(f"baseline {path}: the id {entry.id} is listed twice")
         entries[entry.id] = entry
-    return Baseline(source=str(path), description=str(data.get("description") or ""), entries=entries)
+    return Baseline(source=str(path), description=str(data.get("description") or ""), entries=entries, rules=rules)
+
+
+def _rule(path: Path, number: int, raw: Any) -> BaselineRule:
+    if not isinstance(raw, dict):
+        raise HarnessError(f"baseline {path}: rule {number} is not a mapping")
+    missing = [k for k in ("check", "operation", "key", "reason") if not str(raw.get(k) or "").strip()]
+    if missing:
+        raise HarnessError(f"baseline {path}: rule {number} lacks {', '.join(missing)}",
+                           hint="a rule needs a check, an operation glob, a key regex and a reason")
+    try:
+        re.compile(str(raw["key"]))
+    except re.error as exc:
+        raise HarnessError(f"baseline {path}: rule {number} key is not a regular expression: {exc}") from None
+    return BaselineRule(check=str(raw["check"]), operation=str(raw["operation"]), key=str(raw["key"]),
+                        reason=str(raw["reason"]).strip(), suite=str(raw.get("suite") or ""))
 
 
 def classify(findings: list[dict[str, Any]], baseline: Baseline, finished_suites: set[str]) -> Classification:
@@ -95,15 +148,21 @@ def classify(findings: list[dict[str, Any]], baseline: Baseline, finished_suites
     new: list[dict[str, Any]] = []
     known: list[dict[str, Any]] = []
     seen: set[str] = set()
+    matched_rules: set[BaselineRule] = set()
     for finding in findings:
         entry = baseline.entries.get(str(finding.get("id")))
-        finding["known"] = entry is not None
-        if entry is not None:
-            finding["baseline_reason"] = entry.reason
-            known.append(finding)
-            seen.add(entry.id)
-        else:
+        rule = None if entry is not None else next((r for r in baseline.rules if r.matches(finding)), None)
+        reason = entry.reason if entry is not None else rule.reason if rule is not None else None
+        finding["known"] = reason is not None
+        if reason is None:
             new.append(finding)
+            continue
+        finding["baseline_reason"] = reason
+        known.append(finding)
+        if entry is not None:
+            seen.add(entry.id)
+        if rule is not None:
+            matched_rules.add(rule)
     fixed: list[dict[str, Any]] = []
     unchecked: list[dict[str, Any]] = []
     for entry in baseline.entries.values():
@@ -113,6 +172,13 @@ def classify(findings: list[dict[str, Any]], baseline: Baseline, finished_suites
                   "reason": entry.reason}
         # an entry without a suite is judged once every suite finished
         done = entry.suite in finished_suites if entry.suite else "*" in finished_suites
+        (fixed if done else unchecked).append(record)
+    for rule in baseline.rules:
+        if rule in matched_rules:
+            continue
+        record = {"id": rule.label, "check": rule.check, "operation": rule.operation, "suite": rule.suite,
+                  "reason": rule.reason}
+        done = rule.suite in finished_suites if rule.suite else "*" in finished_suites
         (fixed if done else unchecked).append(record)
     return Classification(new=new, known=known, fixed=fixed, unchecked=unchecked)
 

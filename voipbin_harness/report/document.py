@@ -98,13 +98,34 @@ def _suite_failed_finding(suite: SuiteResult) -> dict[str, Any]:
             "severity": "high", "promise": "", "occurrences": 1}
 
 
+def _threshold_findings(suite: SuiteResult) -> list[dict[str, Any]]:
+    """A load run's broken thresholds (SLOs, rate-limit defects) as findings, when it reported
+    them only in its ``thresholds.breaches`` block: a broken SLO is a failure to baseline or fix."""
+    thresholds = suite.summary.get("thresholds")
+    breaches = thresholds.get("breaches") if isinstance(thresholds, dict) else None
+    found = []
+    for breach in breaches if isinstance(breaches, list) else []:
+        if not isinstance(breach, dict):
+            continue
+        name = str(breach.get("name") or "threshold")
+        found.append({"id": finding_id("load-threshold", suite.name, name), "check": "load-threshold",
+                      "operation": f"load {suite.name.removeprefix('load-')}", "suite": suite.name, "key": name,
+                      "message": str(breach.get("message") or name),
+                      "expected": f"{name} within {breach.get('limit')}", "got": f"{breach.get('value')}",
+                      "reproduce": suite.command, "severity": "medium", "promise": "load/thresholds.toml",
+                      "occurrences": 1})
+    return found
+
+
 def _collect(suites: list[SuiteResult]) -> list[dict[str, Any]]:
     merged: dict[str, dict[str, Any]] = {}
     for suite in suites:
         if suite.kind == "lint":
             continue  # spec defects are the document's, reported apart (see the module docstring)
         found = [dict(f) for f in suite.findings]
-        if suite.status == "failed" and suite.kind != "lint" and not found:
+        if suite.kind == "load" and not found:
+            found = _threshold_findings(suite)
+        if suite.status == "failed" and not found:
             found = [_suite_failed_finding(suite)]
         for finding in found:
             finding.setdefault("suite", suite.name)
@@ -163,7 +184,8 @@ def build_document(*, started_epoch: float, suites: list[SuiteResult], baseline:
         "target": target,
         "spec": spec,
         "tools": versions if versions is not None else tool_versions(),
-        "baseline": {"source": baseline.source, "description": baseline.description, "entries": len(baseline.entries)},
+        "baseline": {"source": baseline.source, "description": baseline.description, "entries": len(baseline.entries),
+                     "rules": len(baseline.rules)},
         "suites": [s.to_dict() for s in suites],
         "findings": findings,
         "fixed": verdict_of.fixed,

@@ -10,7 +10,7 @@ import contextlib
 import shutil
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,7 @@ class CheckSession:
     fail_on_regression: bool = False
     allure_html: bool = True
     progress: Progress = field(default_factory=Progress)
+    between_suites: Callable[[], None] | None = None  # e.g. reset a loopback emulator (see check.py)
     interrupted: bool = False
     scrubbed: list[str] = field(default_factory=list)
 
@@ -101,6 +102,8 @@ class CheckSession:
             self.progress.skipped(index + 1, total, plan.title, result.reason)
             return
         suite_dir = self.report_dir / plan.name
+        if self.between_suites is not None and plan.kind != "lint":
+            self.between_suites()
         self.progress.start(index + 1, total, plan.title)
         result.started_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         outcome = run_process(plan, suite_dir, on_tick=self.progress.tick)
@@ -119,7 +122,7 @@ class CheckSession:
 
     def _detail(self, result: SuiteResult) -> str:
         findings = [f for f in result.findings]
-        new = sum(1 for f in findings if str(f.get("id")) not in self.baseline)
+        new = sum(1 for f in findings if self.baseline.explain(f) is None)
         parts = []
         if result.tests:
             parts.append(f"{result.tests.get('passed', 0)}/{result.tests.get('total', 0)} tests passed")
