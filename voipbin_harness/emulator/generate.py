@@ -69,8 +69,8 @@ class Generator:
         required = set(schema.get("required") or [])
         out: dict[str, Any] = {}
         for prop, sub in properties.items():
-            if depth >= _MAX_DEPTH and prop not in required:
-                continue
+            if depth >= _MAX_DEPTH and prop not in required or self.tools.write_only(sub):
+                continue  # writeOnly: "never returned" (the spec's own words), so never generated for answers
             out[prop] = self.value(sub, rng, prop, depth + 1)
         _fit_address(out, rng)
         return out

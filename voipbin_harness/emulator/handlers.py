@@ -48,8 +48,9 @@ def reflect(app: AppLike, schema: Any, body: Any, segment: str | None = None) ->
         return {}
     props = app.tools.properties(schema) if schema is not None else {}
     # a JSON null leaves a field as it was (Go's unmarshal), unless the schema makes null a value
+    # writeOnly fields (secrets, tokens) are taken in but never kept for answers, in both profiles
     changes = {k: v for k, v in body.items() if k in props and k not in _SERVER_SET
-               and (v is not None or app.tools.nullable(props[k]))}
+               and not app.tools.write_only(props[k]) and (v is not None or app.tools.nullable(props[k]))}
     if not changes and segment and segment in props and body:
         changes = {segment: body}
     return changes
