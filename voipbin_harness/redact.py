@@ -27,8 +27,8 @@ _PATTERNS = [
 _FIELD_VALUE = re.compile(
     r"""(?ix)
     (?P<pre>
-        (?:authorization|cookie|set-cookie)\s*[:=]\s*(?:bearer\s+)?   # headers
-      | (?<![A-Za-z0-9_])["']?(?:token|accesskey|access_key|password|jwt|secret)["']?\s*[:=]\s*["']?   # fields, k=v
+        (?:authorization|cookie|set-cookie)[ \t]*[:=][ \t]*(?:bearer[ \t]+)?   # headers
+      | (?<![A-Za-z0-9_])["']?(?:token|accesskey|access_key|password|jwt|secret)["']?[ \t]*[:=][ \t]*["']?   # fields, k=v
       | [?&](?:token|accesskey|password)=                                  # query strings
     )
     (?P<value>[^\s"'&;,}]+)
