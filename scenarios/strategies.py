@@ -38,6 +38,7 @@ from voipbin_harness.conventions.resources import (
 )
 from voipbin_harness.conventions.statuses import AUTH_STUB_PREFIX
 from voipbin_harness.spec import Spec
+from voipbin_harness.spec.phones import PhoneRules
 
 __all__ = [
     "BadBody", "BadBodyCase", "Batch", "FieldCase", "GrowingBatch", "Placement", "ResourceCase",
@@ -66,6 +67,9 @@ def use_spec(spec: Spec) -> None:
     """Bind the run's spec; the suite's conftest calls it once per session."""
     global _spec
     _spec = spec
+
+
+_phones: tuple[Spec, PhoneRules] | None = None
 
 
 def _bound_spec() -> Spec:
@@ -332,18 +336,34 @@ _OVERRIDES: dict[tuple[str, str], st.SearchStrategy[Any]] = {
 
 def create_bodies(collection: str) -> st.SearchStrategy[dict[str, Any]]:
     """Valid bodies for ``POST /<collection>``: every required field, plus the simple optional ones."""
-    return st.deferred(lambda: _object_body(_request_schema(f"POST /{collection}"), collection))
+    label = f"POST /{collection}"
+    return _valid_phones(label, st.deferred(lambda: _object_body(_request_schema(label), collection)))
 
 
 def update_bodies(collection: str) -> st.SearchStrategy[dict[str, Any]]:
     """Valid bodies for ``PUT /<collection>/{id}``."""
-    return st.deferred(lambda: _object_body(_request_schema(f"PUT /{collection}/{{id}}"), collection))
+    label = f"PUT /{collection}/{{id}}"
+    return _valid_phones(label, st.deferred(lambda: _object_body(_request_schema(label), collection)))
+
+
+def _valid_phones(label: str, bodies: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
+    """``bodies`` with every phone number made E.164, as the docs require of valid input (the fields
+    come from the spec, through the shared ``spec.phones`` rules)."""
+    return st.tuples(bodies, e164_numbers()).map(lambda pair: _phone_rules().repaired(label, pair[0], pair[1]))
+
+
+def _phone_rules() -> PhoneRules:
+    global _phones
+    spec = _bound_spec()
+    if _phones is None or _phones[0] is not spec:
+        _phones = (spec, PhoneRules(spec))
+    return _phones[1]
 
 
 def request_bodies(label: str) -> st.SearchStrategy[dict[str, Any]]:
     """Valid bodies for any operation with a JSON object body (``"POST /calls"``)."""
     collection = label.split(" ", 1)[1].strip("/").split("/")[0]
-    return st.deferred(lambda: _object_body(_request_schema(label), collection))
+    return _valid_phones(label, st.deferred(lambda: _object_body(_request_schema(label), collection)))
 
 
 def _request_schema(label: str) -> dict[str, Any]:
