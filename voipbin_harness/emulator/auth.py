@@ -20,7 +20,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ..conventions.auth import InvalidToken, Permission, decode_token, find_credential
+from ..conventions.auth import (
+    ANY_AGENT,
+    InvalidToken,
+    Permission,
+    decode_token,
+    find_credential,
+    required_permission,
+)
 from ..conventions.envelope import Reason, Status
 from ..conventions.pagination import parse_timestamp
 from .context import query_of
@@ -30,22 +37,7 @@ from .state import State
 
 __all__ = ["ANY_AGENT", "Authenticator", "Principal", "required_permission"]
 
-ANY_AGENT = 0
-_SUPER_PREFIXES = ("/customers", "/providers", "/providercalls")
-_SUPER_SUFFIXES = ("/balance_add_force", "/balance_subtract_force")
-_AGENT_PATHS = ("/me",)
-_AGENT_PREFIXES = ("/service_agents/",)
 _CACHE_MAX = 10_000
-
-
-def required_permission(path: str) -> int:
-    """The permission bits an operation needs (any one of them); ``ANY_AGENT`` for none."""
-    first = "/" + path.split("/")[1] if path.count("/") >= 1 else path
-    if first in _SUPER_PREFIXES or path.endswith(_SUPER_SUFFIXES):
-        return Permission.PROJECT_SUPER_ADMIN
-    if path in _AGENT_PATHS or path.startswith(_AGENT_PREFIXES):
-        return ANY_AGENT
-    return Permission.ADMIN_LEVEL
 
 
 @dataclass(frozen=True, slots=True)

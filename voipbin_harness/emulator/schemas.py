@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema_rs
 
 from ..spec import Spec
-from .types import Schema
+from ..spec.reader import SpecReader
 
 __all__ = ["SchemaTools"]
 
@@ -40,25 +40,16 @@ _DROPPED = ("example", "examples", "nullable", "discriminator", "xml", "external
             "readOnly", "writeOnly")
 
 
-class SchemaTools:
+class SchemaTools(SpecReader):
     """Schema helpers bound to one spec; every cache is keyed by node identity and bounded by the spec."""
 
     def __init__(self, spec: Spec) -> None:
-        self.spec = spec
+        super().__init__(spec)
         # keyed by id(node); the node is kept in the entry so that its id cannot be reused
-        self._flat: dict[int, tuple[Any, Schema]] = {}
         self._validators: dict[int, tuple[Any, Any]] = {}
         self._components: dict[str, Any] | None = None
 
-    # -- navigation ---------------------------------------------------------------------------
-    def resolve(self, node: Any) -> Schema:
-        """``node`` with ``$ref``s followed; ``{}`` for anything that is not a schema object."""
-        try:
-            resolved = self.spec.resolve(node)
-        except (KeyError, TypeError):
-            return {}
-        return resolved if isinstance(resolved, dict) else {}
-
+    # -- navigation (resolve, flat, properties, kind: inherited from SpecReader) --------------
     def ref(self, node: Any) -> str | None:
         """The component a node stands for: its ``$ref``, or that of a lone ``allOf`` member."""
         if not isinstance(node, dict):
@@ -68,51 +59,6 @@ class SchemaTools:
         members = node.get("allOf")
         if isinstance(members, list) and len(members) == 1:
             return self.ref(members[0])
-        return None
-
-    def flat(self, node: Any) -> Schema:
-        """Resolved, with ``allOf`` merged into one schema (properties and ``required`` united)."""
-        entry = self._flat.get(id(node))
-        if entry is None or entry[0] is not node:
-            entry = self._flat[id(node)] = (node, self._flatten(node, 0))
-        return entry[1]
-
-    def _flatten(self, node: Any, depth: int) -> Schema:
-        resolved = self.resolve(node)
-        members = resolved.get("allOf")
-        if not isinstance(members, list) or depth > 16:
-            return resolved
-        merged: Schema = {k: v for k, v in resolved.items() if k != "allOf"}
-        properties: dict[str, Any] = {}
-        required: list[str] = []
-        for member in members:
-            part = self._flatten(member, depth + 1)
-            for k, v in part.items():
-                if k not in ("properties", "required"):
-                    merged.setdefault(k, v)
-            properties.update(part.get("properties") or {})
-            required += [r for r in part.get("required") or [] if isinstance(r, str) and r not in required]
-        properties.update(resolved.get("properties") or {})
-        required += [r for r in resolved.get("required") or [] if isinstance(r, str) and r not in required]
-        if properties:
-            merged["properties"] = properties
-            merged.setdefault("type", "object")
-        if required:
-            merged["required"] = required
-        return merged
-
-    def properties(self, node: Any) -> dict[str, Any]:
-        props = self.flat(node).get("properties")
-        return props if isinstance(props, dict) else {}
-
-    def kind(self, node: Any) -> str | None:
-        """The JSON type a schema describes (``object`` when it only lists properties)."""
-        flat = self.flat(node)
-        kind = flat.get("type")
-        if isinstance(kind, str):
-            return kind
-        if "properties" in flat or "additionalProperties" in flat:
-            return "object"
         return None
 
     def nullable(self, node: Any) -> bool:

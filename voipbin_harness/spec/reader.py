@@ -1,7 +1,7 @@
 """The three schema questions the phone rules ask (flattened node, properties, JSON type), answered
 from the spec alone, so that code outside the emulator (the contracts suite) derives the very same
-phone fields without importing the emulator. The emulator's ``SchemaTools`` answers them too (same
-semantics, with validators on top) and is passed in there to share its caches.
+phone fields without importing the emulator. The emulator's ``SchemaTools`` extends this reader
+with validators and is passed in there to share its caches.
 """
 
 from __future__ import annotations
