@@ -35,6 +35,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="profile of the embedded emulator when --target emulator (default gateway)")
     group.addoption("--emulator-rate-limit", default=None, metavar="RPS:BURST",
                     help="per-customer rate limit of the embedded emulator (default: off, so that suites run fast)")
+    group.addoption("--rate", default=None, metavar="RPS[:BURST]|off",
+                    help="the target's per-customer rate limit, which every request is paced under (env "
+                         "VOIPBIN_RATE; default: the embedded emulator's limit, else the gateway's documented 17:33)")
     group.addoption("--report-dir", default=None, help="where the suite writes summary.json and attachments")
     group.addoption("--seed", default=None, type=int, help="seed for generated data")
     group.addoption("--allow-writes", action="store_true", default=False,
@@ -55,6 +58,9 @@ def spec(pytestconfig: pytest.Config) -> Spec:
 
 @pytest.fixture(scope="session")
 def target(pytestconfig: pytest.Config, spec: Spec) -> Iterator[Target]:
+    # pytest-xdist workers send at once: each paces itself at its share of the target's limit
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
     with open_target(pytestconfig.getoption("--target"), spec_source=spec.source, base_path=spec.base_path or "/v1.0",
-                     emulator_args=emulator_args(pytestconfig)) as resolved:
+                     emulator_args=emulator_args(pytestconfig), rate=pytestconfig.getoption("--rate"),
+                     share=workers) as resolved:
         yield resolved

@@ -22,19 +22,24 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from .conventions.ratelimit import DEFAULT_CUSTOMER_LIMIT, Limit
 from .errors import HarnessError
+from .pacing import AUTH_TIER, Pacer, answer_of
 from .redact import register_secret
 
 __all__ = [
     "LIVE_ORIGIN",
+    "RATE_ENV",
     "Credentials",
     "Target",
     "credentials_from_env",
     "is_loopback_url",
     "open_target",
+    "rate_limit_of",
 ]
 
 LIVE_ORIGIN = "https://api.voipbin.net"
+RATE_ENV = "VOIPBIN_RATE"  # as --rate: the target's per-customer limit, RPS[:BURST] or "off"
 _ENV = {
     "username": "VOIPBIN_USERNAME",
     "password": "VOIPBIN_PASSWORD",
@@ -105,6 +110,8 @@ class Target:
     base_path: str  # "/v1.0"
     credentials: Credentials
     emulator_args: list[str] = field(default_factory=list)
+    #: what every client of this process paces itself by (conventions.ratelimit, pacing.py)
+    pacer: Pacer = field(default_factory=lambda: Pacer(None, source="not paced"), repr=False)
     _token: str | None = field(default=None, repr=False)
     _other_token: str | None = field(default=None, repr=False)
 
@@ -124,8 +131,10 @@ class Target:
     def login(self, username: str, password: str) -> str:
         """``POST {origin}/auth/login``; the JWT, or HarnessError when the target refuses."""
         try:
-            response = httpx.post(f"{self.origin}/auth/login", json={"username": username, "password": password},
-                                  timeout=15)
+            response = self.pacer.call(
+                lambda: httpx.post(f"{self.origin}/auth/login", json={"username": username, "password": password},
+                                   timeout=15),
+                lambda r: answer_of(r.status_code, r.headers), key=None, tier=AUTH_TIER).response
         except httpx.HTTPError as exc:
             raise HarnessError(f"target {self.origin} is unreachable: {exc}") from None
         if response.status_code != 200:
@@ -197,7 +206,9 @@ class Target:
         kind = "bearer" if (self.credentials.token or self.credentials.username) else "accesskey"
         with self.client(kind) as client:
             try:
-                response = client.get("/me" if kind == "bearer" else "/customer")
+                path = "/me" if kind == "bearer" else "/customer"
+                response = self.pacer.call(lambda: client.get(path), lambda r: answer_of(r.status_code, r.headers),
+                                           key="primary").response
             except httpx.HTTPError as exc:
                 raise HarnessError(f"target {self.origin} is unreachable: {exc}") from None
         if response.status_code == 401:
@@ -240,17 +251,49 @@ def resolve(name: str | None = None, *, base_path: str = "/v1.0",
     return Target(name, origin, base_path, credentials_from_env(env))
 
 
+def rate_limit_of(target: Target, rate: str | None = None,
+                  env: Mapping[str, str] | None = None) -> tuple[Limit | None, str]:
+    """The per-customer limit the harness paces itself by against ``target``, and where it comes from.
+
+    ``rate`` (``--rate``, else ``$VOIPBIN_RATE``): ``RPS[:BURST]``, or ``off`` for no pacing. Without
+    it: the limit the embedded emulator was started with; for any other target the gateway's
+    documented per-customer limit, since that is what a VoIPBIN gateway promises to meter by."""
+    env = os.environ if env is None else env
+    text = (rate or env.get(RATE_ENV) or "").strip()
+    if text.lower() == "off":
+        return None, "off (--rate off)"
+    if text:
+        try:
+            return Limit.parse(text, burst_optional=True), "--rate"
+        except ValueError as exc:
+            raise HarnessError(f"--rate: {exc}", hint="RPS, RPS:BURST or off") from None
+    if target.is_emulator:
+        args = target.emulator_args
+        if "--rate-limit" in args:
+            return Limit.parse(args[args.index("--rate-limit") + 1]), "the embedded emulator's limit"
+        return None, "off (the embedded emulator runs without limits)"
+    return DEFAULT_CUSTOMER_LIMIT, "the gateway's documented per-customer limit (--rate to change)"
+
+
 @contextmanager
 def open_target(name: str | None = None, *, spec_source: str | None = None, base_path: str = "/v1.0",
-                emulator_args: list[str] | None = None, check: bool = True) -> Iterator[Target]:
-    """Resolve, start (for ``emulator``) and check a target; stop what was started on exit."""
+                emulator_args: list[str] | None = None, check: bool = True, rate: str | None = None,
+                share: int = 1) -> Iterator[Target]:
+    """Resolve, start (for ``emulator``) and check a target; stop what was started on exit.
+
+    ``rate`` and ``share`` set the target's pacer (``rate_limit_of``; ``share``: how many processes
+    send at once)."""
     target = resolve(name, base_path=base_path)
     if target.is_emulator:
         from .emulator.process import EmulatorProcess
 
+        target = replace(target, emulator_args=list(emulator_args or []))
+        limit, source = rate_limit_of(target, rate)
         with EmulatorProcess(emulator_args or [], spec=spec_source) as emulator:
-            yield replace(target, origin=emulator.origin, emulator_args=list(emulator_args or []))
+            yield replace(target, origin=emulator.origin, pacer=Pacer(limit, source=source, share=share))
         return
+    limit, source = rate_limit_of(target, rate)
+    target = replace(target, pacer=Pacer(limit, source=source, share=share))
     if check:
         target.check_reachable()
         target.check_credentials()
