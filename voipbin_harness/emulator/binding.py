@@ -6,7 +6,10 @@ top-level fields have the wrong JSON type (Go's unmarshal), is 400 INVALID_JSON_
 fields and enums are not checked. Conformant: everything the spec states is checked (required
 query parameters, types, enums, patterns, formats, the body's schema, and the phone numbers the
 spec describes as E.164, see ``phones``) and refused with a 400 envelope; plain-string ids are
-valid values there, so an unknown one is a 404, not a 400.
+valid values there, so an unknown one is a 404, not a 400. A body that is sent must be JSON on
+every operation that takes one: a blank (whitespace-only) or malformed body is 400
+INVALID_JSON_BODY whether the spec marks the body required or not; only a body of zero bytes
+counts as "no body" (refused where the body is required).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ __all__ = ["Binder", "Bound"]
 _JSON_TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "array": list, "object": dict}
 _NO_BODY = object()
 _MAX_DEPTH = 100  # deeper JSON is refused, so that no later encoder or walker can run out of stack
+_BLANK_BODY = "the request body is not valid JSON: it is blank (whitespace only)"
 
 
 class Bound:
@@ -116,6 +120,8 @@ class Binder:
                 return Bound(form={})
             return self._form(headers, raw_body, schema)
         if not raw_body.strip():
+            if raw_body and self.conformant:  # sent, but blank: not JSON, whether the body is required or not
+                raise ApiError(Status.INVALID_ARGUMENT, Reason.INVALID_JSON_BODY, _BLANK_BODY)
             if required and route.op.method != "GET":
                 raise ApiError(Status.INVALID_ARGUMENT, Reason.INVALID_JSON_BODY, "the request body is empty")
             return Bound()

@@ -1,8 +1,20 @@
-"""The conformant profile's two promises about answers: declared statuses, schema-valid bodies.
+"""The conformant profile's promises about answers: declared statuses, schema-valid bodies, error
+bodies that fit the error schema the spec declares.
 
 Status rule: ``conventions.statuses.spec_fallback_status`` (a success becomes the operation's
 declared success of the same class; an undeclared client error the first declared one of a fixed
 preference list that never turns a refusal about a resource into a 400; 401, 405 and 429 unchanged).
+
+Error rule (``fit_error``): the envelope of ``conventions.envelope`` is what the docs promise; the
+error schema the operation's spec declares for the answered status (else its ``default``) is what
+that spec version promises. The profile keeps the spec it was built from, so the envelope is made to
+fit that schema: as is when it already fits (today's spec: ``ErrorResponse``); the inner error's
+fields at the top level when the schema has no ``error`` property but names them (a flat
+``{message, ...}`` error of an older version); then repaired like any body. A status declared
+without a JSON schema keeps the envelope. An operation that declares no status of the error's class
+(a spec version whose operations declare no 4xx) is answered with the natural status and the
+envelope: refusing invalid input is the one promise left (OpenAPI does not expect a spec to list
+every status a server may send), and answering a declared 2xx instead would call it valid.
 
 Body rule: ``Repairer.repair`` walks a body against the response schema and drops a ``null`` the
 schema does not allow (an optional field) or replaces it with a generated valid value (a required
@@ -18,7 +30,7 @@ from ..conventions.statuses import spec_fallback_status
 from .generate import Generator
 from .schemas import SchemaTools
 
-__all__ = ["Repairer", "declared_status"]
+__all__ = ["Repairer", "declared_status", "error_schema", "fit_error"]
 
 _MISSING = object()
 
@@ -26,6 +38,30 @@ _MISSING = object()
 def declared_status(natural: int, declared: tuple[int, ...]) -> int:
     """The status the conformant profile answers for ``natural`` (declared statuses in order)."""
     return spec_fallback_status(natural, sorted(declared))
+
+
+def error_schema(responses: dict[str, Any], http: int) -> Any:
+    """The JSON schema an operation declares for answering ``http`` (its ``4XX``-style range, then
+    its ``default``), or None."""
+    for key in (str(http), f"{http // 100}XX", f"{http // 100}xx", "default"):
+        if key in responses:
+            return responses[key]
+    return None
+
+
+def fit_error(envelope: dict[str, Any], schema: Any, repairer: Repairer) -> Any:
+    """``envelope`` made to fit ``schema`` (see the module docstring); unchanged without a schema."""
+    if schema is None:
+        return envelope
+    tools = repairer.tools
+    if tools.is_valid(schema, envelope):
+        return envelope
+    value: Any = envelope
+    properties = tools.properties(schema)
+    inner = envelope.get("error")
+    if properties and "error" not in properties and isinstance(inner, dict) and set(properties) & set(inner):
+        value = dict(inner)
+    return repairer.repair(value, schema)
 
 
 class Repairer:

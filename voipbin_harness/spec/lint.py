@@ -3,7 +3,8 @@
 Five kinds of defect: structural errors from ``openapi-spec-validator`` (re-explained, since its
 ``oneOf`` messages hide the cause), no ``securitySchemes`` although every operation needs
 credentials, operations without an ``operationId``, statuses the gateway is known to send that the
-operation does not declare (``conventions.statuses``), and fields the gateway sends as null that
+operation does not declare (``conventions.statuses``; the 429 that any operation can get is one
+document-wide defect, not one per operation), and fields the gateway sends as null that
 the schema does not allow to be null (``SERVER_SET_FIELDS``). Each defect is a ``Finding`` with a
 stable id, like every other suite's.
 """
@@ -136,11 +137,18 @@ def _operation_ids(spec: Spec) -> list[Finding]:
             for op in spec.operations if not op.operation_id]
 
 
+_RATE_LIMITED = "429"  # reported once for the whole document: see _undeclared_429
+
+
 def _undeclared(spec: Spec) -> list[Finding]:
     findings = []
+    without_429: list[str] = []
     for op in spec.operations:
         for status, cause in gateway_statuses(op).items():
             if status in op.declared_statuses or "default" in op.declared_statuses:
+                continue
+            if status == _RATE_LIMITED:
+                without_429.append(op.label)
                 continue
             findings.append(Finding(
                 check="spec.undeclared_status", operation=op.label, key=status, severity="medium",
@@ -148,7 +156,30 @@ def _undeclared(spec: Spec) -> list[Finding]:
                 expected=f"{status} among the declared responses", got=", ".join(sorted(op.declared_statuses)),
                 promise="BEHAVIOUR.md (gateway source)",
             ))
+    if without_429:
+        findings.insert(0, _undeclared_429(spec, without_429))
     return findings
+
+
+def _undeclared_429(spec: Spec, missing: list[str]) -> Finding:
+    """ONE defect for the 429 that most operations do not declare, not one per operation.
+
+    The gateway can answer 429 to any /v1.0 operation (its rate limit sits in front of them all),
+    so the missing declaration is one omission of the document, fixed in one place (a shared
+    response on every operation, or a default); listed per operation it would bury every other
+    defect under 400 copies of the same sentence. The contracts suite reports it the same way,
+    once (check ``rate_limit_declared``, operation "(spec)", key ``undeclared-429``)."""
+    total = len(spec.operations)
+    declared = total - len(missing)
+    sample = ", ".join(missing[:3]) + (", ..." if len(missing) > 3 else "")
+    return Finding(
+        check="spec.undeclared_status", operation="*", key="429", severity="medium",
+        message=f"429 declared by {declared} of {total} operations: the gateway answers 429 (rate limit, per IP "
+                f"or per customer) to any /v1.0 operation, {len(missing)} do not declare it",
+        expected="429 among the declared responses of every /v1.0 operation (a shared response or a default)",
+        got=f"declared by {declared} of {total} operations; missing on {len(missing)} ({sample})",
+        promise='BEHAVIOUR.md "Rate limiting": "Any /v1.0 operation can be answered 429."',
+    )
 
 
 def _nullability(spec: Spec) -> list[Finding]:

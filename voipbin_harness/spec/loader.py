@@ -1,5 +1,11 @@
 """Load VoIPBIN's OpenAPI document from wherever it lives, into one bundled dict.
 
+Without ``--spec``/``$VOIPBIN_SPEC`` the harness reads the copy pinned inside this package
+(``spec/pinned/``: upstream's bundled spec, its MIT licence, and PROVENANCE.md naming the upstream
+commit), so that a clone with nothing beside it and no network runs; ``live`` names the live URL,
+``pinned`` the pinned copy. The spec is an input with a version: ``spec refresh`` replaces the
+pinned copy, ``spec diff`` says what changed between two versions.
+
 Three sources are accepted: a bundled YAML/JSON file, a split directory as upstream keeps it
 (``openapi.yaml`` + ``paths/**.yaml`` referenced by ``$ref: './paths/...'``, in which
 ``#/components/...`` means the *root* document's components, so the path files are inlined
@@ -22,10 +28,14 @@ import yaml
 
 from ..errors import HarnessError
 
-__all__ = ["LIVE_SPEC_URL", "default_spec_source", "load_document", "repo_root"]
+__all__ = ["LIVE_SPEC_URL", "PINNED_DIR", "PINNED_SPEC", "default_spec_source", "load_document", "parse_document",
+           "read_source", "repo_root", "resolve_source"]
 
 LIVE_SPEC_URL = "https://api.voipbin.net/openapi.json"
-_SHARED_SPEC = Path("..") / "shared" / "voipbin" / "openapi.yaml"
+PINNED_DIR = Path(__file__).resolve().parent / "pinned"
+PINNED_SPEC = PINNED_DIR / "openapi.yaml"
+#: Source names that are not paths: ``live`` (the gateway's own spec) and ``pinned`` (the package's copy).
+_NAMED = {"live": LIVE_SPEC_URL, "pinned": str(PINNED_SPEC)}
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -35,28 +45,47 @@ def repo_root() -> Path:
 
 
 def default_spec_source() -> str:
-    """``$VOIPBIN_SPEC``, else ``../shared/voipbin/openapi.yaml`` beside the checkout, else the live URL."""
-    env = os.environ.get("VOIPBIN_SPEC")
-    if env:
-        return env
-    shared = (repo_root() / _SHARED_SPEC).resolve()
-    return str(shared) if shared.exists() else LIVE_SPEC_URL
+    """``$VOIPBIN_SPEC`` (``live``/``pinned`` resolved), else the pinned copy shipped in the package.
+
+    Never the network and never a folder beside the checkout: a run's spec must not change
+    because the live spec changed overnight or because of what happens to lie next to the clone.
+    """
+    return resolve_source(os.environ.get("VOIPBIN_SPEC") or "pinned")
+
+
+def resolve_source(source: str) -> str:
+    """``live`` -> the live URL, ``pinned`` -> the pinned file; anything else unchanged."""
+    return _NAMED.get(source.strip().lower(), source) if source else source
 
 
 def load_document(source: str) -> dict[str, Any]:
     """The bundled spec as a plain dict (``$ref``s into ``#/components`` left in place)."""
+    source = resolve_source(source)
     if source.startswith(("http://", "https://")):
         return _parse(_fetch(source), source)
     path = Path(source).expanduser()
     if path.is_dir():
         return _load_split(path)
+    return parse_document(read_source(source), source)
+
+
+def parse_document(data: bytes, source: str) -> dict[str, Any]:
+    """``data`` (YAML or JSON bytes read from ``source``) as a bundled OpenAPI 3 dict, cached."""
+    return _parse_cached(data, source)
+
+
+def read_source(source: str) -> bytes:
+    """The bytes of a spec file or URL, as published (``live``/``pinned`` resolved)."""
+    source = resolve_source(source)
+    if source.startswith(("http://", "https://")):
+        return _fetch(source)
+    path = Path(source).expanduser()
     if not path.exists():
-        raise HarnessError(f"spec not found: {source}", hint="give --spec a file, a split directory or a URL")
+        raise HarnessError(f"spec not found: {source}", hint="give a file, a split directory, a URL, live or pinned")
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise HarnessError(f"cannot read spec {source}: {exc.strerror}") from None
-    return _parse_cached(data, source)
 
 
 def _fetch(url: str) -> bytes:

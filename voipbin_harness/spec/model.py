@@ -13,12 +13,25 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from .loader import default_spec_source, load_document
+from .loader import default_spec_source, load_document, resolve_source
 
-__all__ = ["METHODS", "Operation", "Spec", "load_spec"]
+__all__ = ["METHODS", "MissingOperation", "Operation", "Spec", "load_spec"]
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 _PARAM = re.compile(r"^\{[^}]+\}$")
+
+
+class MissingOperation(KeyError):
+    """A suite named an operation this version of the spec does not have: a reason to skip what
+    needs it (with this message), never a crash. A ``KeyError`` for the callers that expect one."""
+
+    def __init__(self, label: str, source: str) -> None:
+        super().__init__(label)
+        self.label = label
+        self.source = source
+
+    def __str__(self) -> str:
+        return f"the spec ({self.source}) has no operation {self.label}"
 
 
 @dataclass(slots=True)
@@ -54,6 +67,12 @@ class Operation:
     @property
     def declared_statuses(self) -> set[str]:
         return set(self.responses)
+
+    def declares_class(self, status: int) -> bool:
+        """Whether this operation declares any status of ``status``'s class (``4XX``, ``default``
+        included). An operation that declares none is silent about them, not promising their absence."""
+        first = str(status)[0]
+        return any(code == "default" or code[:1] == first for code in self.declared_statuses)
 
     @property
     def path_params(self) -> list[str]:
@@ -113,7 +132,15 @@ class Spec:
         return urlsplit(url).path.rstrip("/")
 
     def operation(self, label: str) -> Operation:
-        return self._by_label[label]
+        """The operation ``"METHOD /path"``; ``MissingOperation`` when this spec has none."""
+        try:
+            return self._by_label[label]
+        except KeyError:
+            raise MissingOperation(label, self.source) from None
+
+    def has(self, *labels: str) -> bool:
+        """Whether this spec has every one of ``labels``."""
+        return all(label in self._by_label for label in labels)
 
     def resolve(self, node: Any) -> Any:
         """Follow ``$ref``s into this document until a non-reference node is reached."""
@@ -169,5 +196,5 @@ class Spec:
 
 def load_spec(source: str | None = None) -> Spec:
     """Load and model the spec from ``source`` (default: ``default_spec_source()``)."""
-    source = source or default_spec_source()
+    source = resolve_source(source) if source else default_spec_source()
     return Spec(load_document(source), source)
