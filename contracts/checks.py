@@ -3,7 +3,7 @@
 Each registered check is ``check(ctx, response, case) -> bool | None``: ``None`` when the answer
 keeps the rule, a raised ``contracts.failures`` class when it breaks it, and ``True`` (Schemathesis's
 "skipped") when the rule does not apply to this answer; "does it apply?" is a guard decorator, not
-an if-ladder. Registered with ``@schemathesis.check``, they run beside the built-in checks on every
+an if-ladder, and the run counts each outcome (``contracts.tally``). Registered with ``@schemathesis.check``, they run beside the built-in checks on every
 answer ``case.validate_response`` sees. Every expectation is read from
 ``voipbin_harness.conventions`` or the spec, never written here; where the gateway's code and the
 public docs disagree (BEHAVIOUR.md), the docstring says which reading is enforced.
@@ -14,7 +14,6 @@ plain functions the CRUD workflows call, not registered checks.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -66,14 +65,17 @@ from .failures import (
     UndeclaredRateLimit,
 )
 from .identity import callers, request_credential
+from .tally import applies_when as _applies_when
 
 __all__ = [
     "CONVENTION_CHECKS",
     "PROBE_CHECKS",
+    "WORKFLOW_RULES",
     "authentication_required",
     "created_resource_identity",
     "created_resource_listed",
     "created_resource_readable",
+    "declares_rate_limit",
     "deleted_resource_gone",
     "error_envelope_shape",
     "json_content_type",
@@ -90,22 +92,7 @@ _RATE_LIMITED_HTTP = HTTP_FOR_STATUS[Status.RESOURCE_EXHAUSTED]
 _NOT_FOUND_HTTP = HTTP_FOR_STATUS[Status.NOT_FOUND]
 
 
-# -- guards: when a rule applies --------------------------------------------------------------
-def _applies_when(predicate: Callable[[Response, Case], bool]) -> Callable[[CheckFn], CheckFn]:
-    """Run the check only when ``predicate`` holds; otherwise report it skipped (True)."""
-
-    def decorate(check: CheckFn) -> CheckFn:
-        @functools.wraps(check)
-        def guarded(ctx: CheckContext, response: Response, case: Case) -> bool | None:
-            if not predicate(response, case):
-                return True
-            return check(ctx, response, case)
-
-        return guarded
-
-    return decorate
-
-
+# -- guards: when a rule applies (a skip is counted, contracts.tally) ---------------------------
 def _is_error(response: Response, case: Case) -> bool:
     return response.status_code >= 400
 
@@ -141,6 +128,22 @@ def _without_credentials(response: Response, case: Case) -> bool:
 
 def _has_json_body(response: Response, case: Case) -> bool:
     return isinstance(_json(response), (dict, list))
+
+
+def _declares_401(response: Response, case: Case) -> bool:
+    """The spec makes the operation private: it declares 401 (it states no security scheme, so an
+    operation whose responses omit 401 is public)."""
+    operation = _operation(case)
+    return operation is not None and str(_UNAUTHENTICATED_HTTP) in operation.declared_statuses
+
+
+def _in_spec(response: Response, case: Case) -> bool:
+    return _operation(case) is not None
+
+
+def _describes_a_resource(response: Response, case: Case) -> bool:
+    """The create answer holds a resource (the spec describes one: an ``id`` or items with one)."""
+    return bool(_created_objects(_json(response), _declared_properties(case, response.status_code)))
 
 
 # -- the registered checks ----------------------------------------------------------------------
@@ -247,12 +250,11 @@ def _created_objects(body: Any, declared: set[str]) -> list[dict[str, Any]]:
 
 @schemathesis.check
 @_applies_when(_role_is("create"))
+@_applies_when(_describes_a_resource)
 def created_resource_identity(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """A created resource has a server-set UUID ``id`` and, where it has one, the caller's ``customer_id``."""
     declared = _declared_properties(case, response.status_code)
     objects = _created_objects(_json(response), declared)
-    if not objects:
-        return True  # the spec describes no resource in this answer
     caller = callers.customer_of(response.request)
     problems: dict[str, str] = {}
     for item in objects:
@@ -295,13 +297,11 @@ def json_content_type(ctx: CheckContext, response: Response, case: Case) -> bool
 
 @schemathesis.check
 @_applies_when(_without_credentials)
+@_applies_when(_declares_401)
 def authentication_required(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """A request without credentials is refused with 401 UNAUTHENTICATED. Operations whose responses
     omit 401 are public in the spec (its only way to say so: it declares no security scheme) and are
     not judged."""
-    operation = _operation(case)
-    if operation is None or str(_UNAUTHENTICATED_HTTP) not in operation.declared_statuses:
-        return True
     status_field = _error_of(_json(response)).get("status")
     expected = f"HTTP {_UNAUTHENTICATED_HTTP} {Status.UNAUTHENTICATED} for a request without credentials"
     if response.status_code != _UNAUTHENTICATED_HTTP:
@@ -336,14 +336,22 @@ def rate_limit_answer(ctx: CheckContext, response: Response, case: Case) -> bool
     )
 
 
+def declares_rate_limit(operation: Any) -> bool:
+    """Whether the spec lets ``operation`` answer 429 (declared, or covered by ``4XX``/``default``)."""
+    declared = {s.upper() for s in operation.declared_statuses}
+    return bool({str(_RATE_LIMITED_HTTP), "4XX", "DEFAULT"} & declared)
+
+
 @schemathesis.check
 @_applies_when(_is_rate_limited)
+@_applies_when(_in_spec)
 def rate_limit_declared(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """An operation that can answer 429 declares it (any /v1.0 operation can be rate limited)."""
     operation = _operation(case)
-    declared = {s.upper() for s in (operation.declared_statuses if operation else set())}
-    if {str(_RATE_LIMITED_HTTP), "4XX", "DEFAULT"} & declared:
+    assert operation is not None  # the guard saw it
+    if declares_rate_limit(operation):
         return None
+    declared = {s.upper() for s in operation.declared_statuses}
     raise UndeclaredRateLimit(
         operation=case.operation.label,
         expected=f"{_RATE_LIMITED_HTTP} among the declared statuses ({', '.join(sorted(declared))})",
@@ -362,15 +370,17 @@ CONVENTION_CHECKS: tuple[CheckFn, ...] = (
 #: against the authenticated contract, e.g. as an undeclared status, which is not the probe's point).
 PROBE_CHECKS: tuple[CheckFn, ...] = (authentication_required, error_envelope_shape, request_id_echo,
                                      json_content_type)
+#: The rules a CRUD workflow holds its answers to (two answers each, so not registered checks).
+WORKFLOW_RULES: tuple[str, ...] = ("created_resource_readable", "created_resource_listed", "deleted_resource_gone")
 
 
 # -- workflow rules (two answers each; called by contracts.workflows) ---------------------------
-def created_resource_readable(response: Response, case: Case, *, created_id: str) -> None:
+def created_resource_readable(response: Response, case: Case, *, created_id: str) -> bool | None:
     """GET of a resource just created answers 2xx with that resource (same id)."""
     body = _json(response)
     got_id = body.get("id") if isinstance(body, dict) else None
     if 200 <= response.status_code < 300 and got_id == created_id:
-        return
+        return None
     raise CreatedResourceUnavailable(
         operation=case.operation.label, expected=f"2xx with id {created_id}",
         actual=_describe(response) if got_id is None else f"HTTP {response.status_code} with id {got_id!r}",
@@ -378,20 +388,22 @@ def created_resource_readable(response: Response, case: Case, *, created_id: str
         request_id=_header(response, REQUEST_ID_HEADER))
 
 
-def created_resource_listed(response: Response, case: Case, *, created_id: str) -> None:
-    """A resource just created is on the first page of its list (newest first)."""
+@_applies_when(_is_success)
+def created_resource_listed(response: Response, case: Case, *, created_id: str) -> bool | None:
+    """A successful list answer right after a create holds the new resource on its first page (newest
+    first); a refused list is the other checks' business."""
     body = _json(response)
     result = body if isinstance(body, list) else body.get("result") if isinstance(body, dict) else None
     ids = [item.get("id") for item in result if isinstance(item, dict)] if isinstance(result, list) else []
     if created_id in ids:
-        return
+        return None
     raise CreatedResourceNotListed(
         operation=case.operation.label, expected=f"id {created_id} among the first page's result",
         actual=f"HTTP {response.status_code}, {len(ids)} items without it", key="missing",
         request_id=_header(response, REQUEST_ID_HEADER))
 
 
-def deleted_resource_gone(response: Response, case: Case) -> None:
+def deleted_resource_gone(response: Response, case: Case) -> bool | None:
     """After a successful DELETE, GET of the resource answers 404 (docs, spec) or the gateway's
     per-resource status (conventions.resources.DELETED_GET_STATUS); a 2xx is accepted only where
     the gateway keeps serving deleted items and it shows them deleted (tm_delete set)."""
@@ -401,7 +413,7 @@ def deleted_resource_gone(response: Response, case: Case) -> None:
     status = response.status_code
     body = _json(response)
     if status in allowed and not (200 <= status < 300 and not (isinstance(body, dict) and body.get("tm_delete"))):
-        return
+        return None
     raise DeletedResourceServed(
         operation=case.operation.label,
         expected=" or ".join(f"HTTP {s}" + (" with tm_delete set" if 200 <= s < 300 else "") for s in sorted(allowed)),

@@ -26,14 +26,18 @@ from schemathesis.openapi.checks import (
 from voipbin_harness.findings import Finding, finding_id
 from voipbin_harness.redact import redact_text
 
-from .failures import ConventionFailure
+from .failures import ConventionFailure, UndeclaredRateLimit
 
-__all__ = ["attach_exchange", "check_name", "finding_from_failure", "reproduce"]
+__all__ = ["SPEC_OPERATION", "UNDECLARED_429_KEY", "attach_exchange", "check_name", "finding_from_failure",
+           "reproduce", "undeclared_rate_limit_finding"]
 
 SUITE = "contracts"
 _TOKEN_VAR = "$VOIPBIN_TOKEN"
 _ACCESSKEY_VAR = "$VOIPBIN_ACCESSKEY"
 _MAX_TEXT = 4000
+#: The operation of a finding that is a defect of the spec as a whole, not of one operation.
+SPEC_OPERATION = "(spec)"
+UNDECLARED_429_KEY = "undeclared-429"
 
 
 def check_name(failure: Failure) -> str:
@@ -158,3 +162,15 @@ def attach_exchange(finding: Finding, response: Response) -> None:
                       attachment_type=allure.attachment_type.TEXT)
     except Exception:  # outside a test (the final cleanup) allure has nothing to attach to
         return
+
+
+def undeclared_rate_limit_finding(operations: list[str], total: int) -> Finding:
+    """The gateway meters every /v1.0 operation, but most spec entries do not declare 429: one defect
+    of the spec, reported once per run with a stable id whatever the count (not one per operation)."""
+    shown = ", ".join(operations[:5]) + (f" and {len(operations) - 5} more" if len(operations) > 5 else "")
+    return Finding(check=UndeclaredRateLimit.checks[0], operation=SPEC_OPERATION, suite=SUITE, key=UNDECLARED_429_KEY,
+                   message=f"{len(operations)} of {total} operations answered HTTP 429, which their spec entry "
+                           "does not declare",
+                   expected="429 among the declared statuses of every rate-limited operation (or a 4XX/default)",
+                   got=f"HTTP 429 from {shown}", reproduce="", severity=UndeclaredRateLimit.default_severity.value,
+                   promise=UndeclaredRateLimit.promise)

@@ -1,5 +1,5 @@
 """The Schemathesis schema the suite runs: the harness's loaded spec plus a configuration tuned for
-VoIPBIN (phases, examples, seed, client rate limit, no example database, no shrinking).
+VoIPBIN (phases, examples, seed, no example database, no shrinking; pacing is the client's: ``runner``).
 
 Why no shrinking: the suite never fails inside Hypothesis (every defect is recorded as a finding and
 the operation's test fails once all its cases ran), so shrinking would only spend requests; and the
@@ -8,6 +8,7 @@ finding's id does not depend on the example anyway.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import schemathesis
@@ -18,6 +19,7 @@ from voipbin_harness.spec import Spec
 from voipbin_harness.spec.phones import PhoneRules
 
 from . import checks as _checks  # noqa: F401  (registers the VoIPBIN checks with Schemathesis)
+from .builtins import switched_off
 from .phones import with_phone_patterns
 from .selection import unexpected_methods
 from .settings import ContractSettings
@@ -31,8 +33,9 @@ REQUEST_TIMEOUT = 10
 WEBSOCKET_UNJUDGED_CHECKS = ("positive_data_acceptance", "status_code_conformance", "response_schema_conformance")
 
 
-def schemathesis_config(settings: ContractSettings) -> dict[str, Any]:
-    """The Schemathesis configuration (same keys as ``schemathesis.toml``) for these settings."""
+def schemathesis_config(settings: ContractSettings, off: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The Schemathesis configuration (same keys as ``schemathesis.toml``) for these settings, with the
+    built-in checks in ``off`` switched off (``contracts.builtins.switched_off``)."""
     coverage: dict[str, Any] = {"enabled": "coverage" in settings.phases}
     methods = unexpected_methods(settings)
     if methods is not None:
@@ -52,8 +55,8 @@ def schemathesis_config(settings: ContractSettings) -> dict[str, Any]:
             "stateful": {"enabled": False},
         },
     }
-    if settings.client_rate_limit:
-        config["rate-limit"] = settings.client_rate_limit
+    if off:
+        config["checks"] = {name: {"enabled": False} for name in sorted(off)}
     # WebSocket endpoints: the suite speaks plain HTTP and cannot send a handshake, so what they answer
     # to a plain request is outside their contract; they are still probed (401) and held to the VoIPBIN
     # conventions (envelope, request id, content type), but not judged as if the handshake had been sent.
@@ -67,5 +70,5 @@ def schemathesis_config(settings: ContractSettings) -> dict[str, Any]:
 def build_schema(spec: Spec, settings: ContractSettings) -> BaseSchema:
     """The spec as Schemathesis sees it, configured for this run, with the documented E.164 rule stated
     on the phone fields (``contracts.phones``)."""
-    config = schemathesis.Config.from_dict(schemathesis_config(settings))
+    config = schemathesis.Config.from_dict(schemathesis_config(settings, switched_off(spec, settings.phases)))
     return schemathesis.openapi.from_dict(with_phone_patterns(spec, PhoneRules(spec)), config=config)

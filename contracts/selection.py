@@ -1,14 +1,16 @@
 """Which operations a run exercises, and why the others are not: user filters and live safety.
 
 Nothing is dropped silently: an operation left out by ``--include-tag``/``--include-path`` is
-deselected and listed in the summary with that reason; one held back for safety is collected and
-skipped with the reason (so JUnit and allure show it), and listed too.
+deselected and listed in the summary with that reason; one held back for safety (live safety, or
+because it could change the credentials the harness runs with) is collected and skipped with the
+reason (so JUnit and allure show it), and listed too.
 """
 
 from __future__ import annotations
 
 from schemathesis.core.transport import SAFE_METHODS
 
+from voipbin_harness.conventions.credentials import credential_reason
 from voipbin_harness.conventions.resources import is_costly
 from voipbin_harness.errors import HarnessError
 from voipbin_harness.spec import Operation, Spec
@@ -28,7 +30,11 @@ def filter_reason(operation: Operation, settings: ContractSettings) -> str | Non
 
 
 def safety_reason(operation: Operation, settings: ContractSettings) -> str | None:
-    """Why live safety holds ``operation`` back; always None against loopback targets."""
+    """Why ``operation`` is held back: it could change what the harness runs with (on every target,
+    loopback included: ``conventions.credentials``), or live safety (never against loopback)."""
+    credential = credential_reason(operation.method, operation.path)
+    if credential is not None and operation.label not in settings.allow_operations:
+        return f'{credential}: not sent unless named with --allow-operation "{operation.label}"'
     if settings.loopback:
         return None
     if operation.method not in SAFE_METHODS and not settings.allow_writes:

@@ -12,6 +12,7 @@ import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from schemathesis import BaseSchema
@@ -20,10 +21,12 @@ from voipbin_harness.errors import HarnessError
 from voipbin_harness.spec import Spec
 from voipbin_harness.target import is_loopback_url, resolve
 
+if TYPE_CHECKING:
+    from .plan import Plan
+
 __all__ = [
     "DEFAULT_MAX_EXAMPLES",
     "Collected",
-    "LIVE_CLIENT_RATE_LIMIT",
     "LIVE_REQUEST_BUDGET",
     "PHASES",
     "ContractSettings",
@@ -35,11 +38,9 @@ __all__ = [
 #: the whole 410-operation run against the embedded emulator under two minutes on 2 cores.
 DEFAULT_MAX_EXAMPLES = 3
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
-#: Against anything but loopback: a client-side rate limit below the gateway's per-customer
-#: bucket (17 req/s, conventions.ratelimit) and a request budget, unless told otherwise.
-LIVE_CLIENT_RATE_LIMIT = "5/s"
+#: Against anything but loopback: a request budget, unless told otherwise (the pace every request is
+#: sent at is the shared ``--rate``: ``voipbin_harness.pacing``).
 LIVE_REQUEST_BUDGET = 2000
-_RATE = re.compile(r"^\d+/[smhd]$")
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,9 @@ class ContractSettings:
     allow_operations: frozenset[str]
     phases: frozenset[str]
     loopback: bool  # the target is the embedded emulator or a loopback URL
-    client_rate_limit: str | None  # Schemathesis syntax "N/s"; None: no client-side limit
     request_budget: int | None  # None: unlimited
     emulator_profile: str = "gateway"
+    time_budget: float | None = None  # seconds the run may take (``contracts.plan``); None: no plan
 
     @classmethod
     def from_pytest(cls, config: pytest.Config) -> ContractSettings:
@@ -79,13 +80,9 @@ class ContractSettings:
         unknown = phases - set(PHASES)
         if unknown or not phases:
             raise HarnessError(f"--phases takes a comma list of {', '.join(PHASES)}, got {config.getoption('--phases')!r}")
-        rate = config.getoption("--client-rate-limit")
-        if rate is None:
-            rate = None if loopback else LIVE_CLIENT_RATE_LIMIT
-        elif rate == "off":
-            rate = None
-        elif not _RATE.match(rate):
-            raise HarnessError(f"--client-rate-limit takes N/s, N/m, N/h or off, got {rate!r}")
+        time_budget = config.getoption("--time-budget")
+        if time_budget is not None and time_budget <= 0:
+            raise HarnessError(f"--time-budget must be a positive number of seconds, got {time_budget:g}")
         budget = config.getoption("--request-budget")
         if budget is None:
             budget = None if loopback else LIVE_REQUEST_BUDGET
@@ -99,8 +96,8 @@ class ContractSettings:
             include_paths=tuple(paths), seed=seed if seed is not None else random.randrange(2**31),
             auth=config.getoption("--auth"), allow_writes=bool(config.getoption("--allow-writes")),
             allow_operations=frozenset(" ".join(op.split()) for op in config.getoption("--allow-operation") or []),
-            phases=phases, loopback=loopback, client_rate_limit=rate, request_budget=budget,
-            emulator_profile=config.getoption("--emulator-profile"),
+            phases=phases, loopback=loopback, request_budget=budget,
+            emulator_profile=config.getoption("--emulator-profile"), time_budget=time_budget,
         )
 
 
@@ -112,6 +109,7 @@ class Collected:
     spec: Spec
     schema: BaseSchema | None  # only the operations the filters select (None on a pytest-xdist controller)
     deselected: dict[str, str]  # operation label -> why the filters leave it out
+    plan: Plan | None = None  # the time-budget plan (None: no --time-budget)
 
 
 _current: Collected | None = None

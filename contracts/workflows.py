@@ -24,6 +24,7 @@ from . import checks
 from .failures import ConventionFailure
 from .phones import EXAMPLE_E164
 from .runner import ContractRun
+from .tally import FAILED, PASSED, SKIPPED
 
 __all__ = ["Workflow", "WorkflowOutcome", "run_workflow", "workflows"]
 
@@ -102,6 +103,10 @@ class _Cycle:
         self.outcome = WorkflowOutcome(workflow.name, [])
 
     def step(self, name: str, case: Case) -> Response | None:
+        held = self.run.guard.request_reason(case.method, case.operation.path, case.path_parameters)
+        if held is not None:
+            self.outcome.stopped = f"{name}: {held}; not sent unless named with --allow-operation"
+            return None
         response = self.run.send(case)
         if response is None:
             self.outcome.stopped = f"{name}: stayed rate limited"
@@ -112,10 +117,14 @@ class _Cycle:
         return response
 
     def rule(self, rule: Any, response: Response, case: Case, **kwargs: Any) -> None:
+        """Hold the answer to a workflow rule, counting its outcome (``contracts.tally``)."""
         try:
-            rule(response, case, **kwargs)
+            skipped = rule(response, case, **kwargs)
         except ConventionFailure as failure:
+            self.run.tally.count({rule.__name__: FAILED})
             self.outcome.findings += self.run.record([failure], case, response)
+            return
+        self.run.tally.count({rule.__name__: SKIPPED if skipped else PASSED})
 
     def item_case(self, operation: Operation, resource_id: str, base: Case | None = None) -> Case:
         api = self.run.schema[operation.path][operation.method]
@@ -129,6 +138,10 @@ def run_workflow(run: ContractRun, workflow: Workflow) -> WorkflowOutcome:
     """Create, read, list, update, delete, read again; stop early (and say why) when a step cannot go on."""
     cycle = _Cycle(run, workflow)
     outcome = cycle.outcome
+    if run.plan is not None and run.plan.workflows_over():
+        run.plan.counts["workflows_past_deadline"] += 1
+        outcome.stopped = f"not run: the time budget ({run.plan.time_budget_s:g} s, --time-budget) was spent"
+        return outcome
     create = _positive(run.schema, workflow.create, run.phones)
     created = cycle.step("create", create)
     if created is None:
@@ -156,7 +169,7 @@ def run_workflow(run: ContractRun, workflow: Workflow) -> WorkflowOutcome:
         api = run.schema[workflow.list.path]["GET"]
         list_case = api.Case(query={PAGE_SIZE_PARAM: cap or default})
         listed = cycle.step("list", list_case)
-        if listed is not None and 200 <= listed.status_code < 300:
+        if listed is not None:
             cycle.rule(checks.created_resource_listed, listed, list_case, created_id=resource_id)
 
     if workflow.update is not None:

@@ -1,24 +1,76 @@
 """capacity: how much can the target take? Open model, geometric steps, settle then hold.
 
-Offered rate in steps from ``start_rate`` to ``rate``; requests leave on schedule whatever the
-target does; latency from the scheduled send time (HDR, p50/p95/p99/p99.9 per step). Reports
-the knee (achieved trails offered, or p99 climbs), the breakpoint (first SLO broken) and stops
-early past it; says whether the generator or the target was the limit.
+Plan: offered rate in steps from ``start_rate`` to ``rate``, each ``step_factor`` times the last,
+each settling then holding (``profiles.toml`` [capacity]); requests leave on schedule whatever
+the target does, latency is measured from the scheduled send time (HDR, p50/p95/p99/p99.9 per
+step). The run stops early ``steps_past_breakpoint`` steps past the breakpoint, or as soon as
+the generator, not the target, is the limit.
+
+Judged on: the knee (achieved trails offered, or p99 climbs), the breakpoint (first SLO broken),
+who was the limit, and ``min_capacity_rps`` (``thresholds.toml`` [capacity]).
 """
+
+from collections.abc import Sequence
+from typing import Any
 
 from locust import events
 
-from voipbin_harness.loadgen.users import VoipbinUser
-from voipbin_harness.loadgen.wiring import install
+from voipbin_harness.loadgen.analysis import find_breakpoint, limited_by
+from voipbin_harness.loadgen.behaviour import ProfileBehaviour
+from voipbin_harness.loadgen.outcome import Outcome
+from voipbin_harness.loadgen.plan import Step
+from voipbin_harness.loadgen.results import capacity_outcome
+from voipbin_harness.loadgen.session import Session
+from voipbin_harness.loadgen.shape import PlanShape
+from voipbin_harness.loadgen.users import VoipbinUser, mix
+from voipbin_harness.loadgen.wiring import install, judge
 
-try:  # Locust picks the shape up from this module's names
-    from load.shapes import PlanShape  # noqa: F401  (run from the repository root)
-except ImportError:  # run from elsewhere: Locust puts this file's folder on sys.path
-    from shapes import PlanShape  # type: ignore[no-redef]  # noqa: F401
+PROFILE = "capacity"
 
 
 class CapacityUser(VoipbinUser):
     """Sends the capacity mix on the open-model schedule; never backs off."""
 
+    tasks = mix(PROFILE)
 
-install(events, "capacity", CapacityUser)
+
+class CapacityShape(PlanShape):
+    """Geometric steps up to ``rate``, or until the profile stops the run."""
+
+
+class Capacity(ProfileBehaviour):
+    """Stops past the breakpoint or at a generator-bound knee; judged on knee and breakpoint."""
+
+    def monitor(self, session: Session, settled: Sequence[Step]) -> None:
+        th = session.options.thresholds
+        results = self.settled_results(session, settled)
+        if not results:
+            return
+        breakpoint = find_breakpoint(results, th.slo)
+        past = int(th.get("steps_past_breakpoint", 1) or 0)
+        who, knee = limited_by(results, th.knee_rule)
+        if breakpoint is not None and results[-1].index >= breakpoint.index + past:
+            session.cut(f"past the breakpoint at {breakpoint.rps:g} req/s ({breakpoint.reason})")
+        elif who == "generator":
+            session.cut(f"the generator is the limit at {knee.first_degraded_rps:g} req/s offered")
+
+    def outcome(self, session: Session) -> Outcome:
+        plan = session.plan if session.cut_at is None else session.plan.completed(session.cut_at)
+        return capacity_outcome(plan, session.merged, session.options.thresholds,
+                                stopped_early=session.stop_reason, operation=self.operation(session),
+                                reproduce=self.reproduce(session))
+
+    def figures(self, outcome: Outcome) -> str:
+        c = outcome.summary["capacity"]
+        return (f"knee {c['knee_rps']} req/s (first degraded {c['first_degraded_rps']}), breakpoint "
+                f"{c['breakpoint_rps']} req/s, max achieved {c['max_achieved_rps']} req/s, limited by "
+                f"{c['limited_by'] or 'nothing up to the max rate'}")
+
+
+install(events, Capacity(PROFILE), CapacityUser)
+
+
+@events.quitting.add_listener
+def _verdict(environment: Any, **_kwargs: Any) -> None:
+    """summary.json, chart and exit code (0 pass, 1 finding or breach, 2 invalid run)."""
+    judge(environment)

@@ -20,7 +20,8 @@ from voipbin_harness.conventions.pagination import (
     RESULT_FIELD,
 )
 
-from .client import Api, Auth, Exchange
+from .client import Api, Auth
+from .exchange import Exchange
 
 __all__ = ["Actor", "Page", "Walk", "created_id", "unique_body"]
 

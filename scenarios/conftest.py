@@ -7,7 +7,11 @@ itself needs:
 - results: ``DIR/junit.xml``, ``DIR/allure-results/`` and ``DIR/summary.json`` (suite
   "scenarios"; DIR = --report-dir, default ``reports/scenarios``). Findings are taken off the
   final exception of a failed scenario, so every finding has its failing test; the run exits 1
-  whenever a finding exists, and 2 when the target cannot be used at all;
+  whenever a finding exists, and 2 when the target cannot be used at all. ``summary.json`` is
+  rewritten after every test and on SIGTERM/SIGINT (``"complete": false`` until the run ends);
+- pacing and budget: the ``api`` client paces every request with ``target.pacer`` (``client``);
+  ``--time-budget SECONDS`` plans every scenario's examples to fit (``budget``); both are reported
+  in ``summary.json`` (``"pacing"``, ``"plan"``);
 - live safety: scenarios marked ``writes`` are skipped, with the reason, on a non-loopback
   target unless --allow-writes;
 - actors: ``alpha`` (the primary customer, JWT), ``alpha_by_key`` (its access key), ``bravo``
@@ -17,6 +21,7 @@ itself needs:
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,12 +33,12 @@ from hypothesis.vendor import pretty as hypothesis_pretty
 
 from voipbin_harness.errors import HarnessError
 from voipbin_harness.findings import SummaryWriter
-from voipbin_harness.spec import Spec
+from voipbin_harness.spec import MissingOperation, Spec
 from voipbin_harness.target import Target, is_loopback_url
 
-from . import strategies
+from . import budget, strategies
 from .actors import Actor
-from .client import Api, Auth
+from .client import OTHER, PRIMARY, Api, Auth
 from .control import Control
 from .reporting import Results
 
@@ -44,6 +49,41 @@ DEFAULT_REPORT_DIR = "reports/scenarios"
 # example (and the state machine program) that broke the promise, so this process gets it back.
 hypothesis_core.RepresentationPrinter = hypothesis_pretty.RepresentationPrinter
 _WRITER = pytest.StashKey[SummaryWriter]()
+_RESULTS = pytest.StashKey[Results]()
+
+
+# -- options ----------------------------------------------------------------------------------------
+def pytest_addoption(parser: pytest.Parser) -> None:
+    with contextlib.suppress(ValueError):  # another suite's conftest in the same run may offer it already
+        parser.getgroup("voipbin").addoption(
+            "--time-budget", type=float, default=None, metavar="SECONDS",
+            help="plan the scenarios' examples so that the suite fits in SECONDS at the rate it is paced at "
+                 "(default: no budget, the Hypothesis profile decides)")
+
+
+# -- spec versions -------------------------------------------------------------------------------
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A scenario that needs an operation the spec in use lacks is skipped with the reason (the
+    spec's ``MissingOperation``), never reported as a crash: suites adapt to the spec version."""
+    outcome = yield
+    report = outcome.get_result()
+    missing = _missing_operation(call.excinfo.value) if call.excinfo is not None else None
+    if missing is not None and report.failed:
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {missing}")
+
+
+def _missing_operation(error: BaseException | None, depth: int = 0) -> MissingOperation | None:
+    """The ``MissingOperation`` behind ``error`` (Hypothesis may wrap it in a group), if any."""
+    if error is None or depth > 8:
+        return None
+    if isinstance(error, MissingOperation):
+        return error
+    if isinstance(error, BaseExceptionGroup):
+        found = [_missing_operation(e, depth + 1) for e in error.exceptions]
+        return found[0] if found and all(found) else None
+    return _missing_operation(error.__cause__, depth + 1)
 
 
 # -- results --------------------------------------------------------------------------------------
@@ -65,7 +105,9 @@ def pytest_configure(config: pytest.Config) -> None:
         emulator_profile=config.getoption("--emulator-profile") if target == "emulator" else None,
     )
     config.stash[_WRITER] = writer
-    config.pluginmanager.register(Results(writer), "scenarios-results")
+    results = config.stash[_RESULTS] = Results(writer)
+    results.install_signal_handlers()
+    config.pluginmanager.register(results, "scenarios-results")
     seed = config.getoption("--seed")
     if seed is not None and getattr(config.option, "hypothesis_seed", None) is None:
         config.option.hypothesis_seed = seed  # the derandomized ci profile ignores it, by design
@@ -90,15 +132,35 @@ def _bind_spec(spec: Spec) -> None:
     strategies.use_spec(spec)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _plan(request: pytest.FixtureRequest, target: Target) -> None:
+    """Plan every scenario's examples for the run's budget at the pacer's rate (``budget``)."""
+    config = request.config
+    budget_s = config.getoption("--time-budget", default=None)
+    if budget_s is not None and budget_s <= 0:
+        raise HarnessError(f"--time-budget must be a positive number of seconds, got {budget_s:g}")
+    items = [i for i in request.session.items if isinstance(i, pytest.Function) and not i.get_closest_marker("skip")]
+    plan = budget.make_plan([(i.nodeid, i.originalname, budget.planned(i.function)) for i in items],
+                            budget_s=budget_s, rate=target.pacer.rate)
+    for item in items:
+        if budget.planned(item.function) is not None:
+            budget.apply(item.function, (plan.examples or {})[item.nodeid])
+    config.stash[_RESULTS].plan = plan.to_dict()
+
+
 @pytest.fixture(scope="session")
 def api(target: Target, spec: Spec, pytestconfig: pytest.Config) -> Iterator[Api]:
-    pytestconfig.stash[_WRITER].set(target={"name": target.name, "origin": target.origin})
-    client = Api(target.origin, target.base_path, spec)
+    writer = pytestconfig.stash[_WRITER]
+    writer.set(target={"name": target.name, "origin": target.origin})
+    client = Api(target.origin, target.base_path, spec, pacer=target.pacer, on_finding=writer.add)
+    results = pytestconfig.stash[_RESULTS]
+    results.pacing, results.sent = client.pacing_summary, lambda: client.requests
     creds = target.credentials
-    for value, variable in ((target.token, "VOIPBIN_TOKEN"), (creds.accesskey, "VOIPBIN_ACCESSKEY"),
-                            (creds.other_accesskey, "VOIPBIN_OTHER_ACCESSKEY"), (creds.password, "VOIPBIN_PASSWORD"),
-                            (creds.other_password, "VOIPBIN_OTHER_PASSWORD")):
-        client.name_secret(value, variable)
+    for value, variable, customer in (
+            (target.token, "VOIPBIN_TOKEN", PRIMARY), (creds.accesskey, "VOIPBIN_ACCESSKEY", PRIMARY),
+            (creds.other_accesskey, "VOIPBIN_OTHER_ACCESSKEY", OTHER), (creds.password, "VOIPBIN_PASSWORD", None),
+            (creds.other_password, "VOIPBIN_OTHER_PASSWORD", None)):
+        client.name_secret(value, variable, customer=customer)
     yield client
     client.close()
 
@@ -139,7 +201,7 @@ def bravo(api: Api, target: Target, alpha: Actor) -> Actor:
         pytest.skip("no second customer configured (set VOIPBIN_OTHER_USERNAME/VOIPBIN_OTHER_PASSWORD "
                     "or VOIPBIN_OTHER_ACCESSKEY)")
     token = target.other_token
-    api.name_secret(token, "VOIPBIN_OTHER_TOKEN")
+    api.name_secret(token, "VOIPBIN_OTHER_TOKEN", customer=OTHER)
     auth = Auth.bearer(token) if token else Auth.accesskey(creds.other_accesskey or "")
     actor = Actor(api, auth, "bravo")
     actor.customer_id = _customer_id(actor)
@@ -159,7 +221,7 @@ def agent(api: Api, target: Target, alpha: Actor) -> Actor:
         token = target.login(creds.agent_username, creds.agent_password)
     except HarnessError as exc:
         pytest.skip(f"the configured agent cannot log in: {exc.one_line()}")
-    api.name_secret(token, "VOIPBIN_AGENT_TOKEN")
+    api.name_secret(token, "VOIPBIN_AGENT_TOKEN", customer=PRIMARY)  # one customer bucket at the gateway
     return Actor(api, Auth.bearer(token), "agent", alpha.customer_id)
 
 

@@ -9,7 +9,7 @@ scenarios meet the target as it was.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import httpx
@@ -50,32 +50,27 @@ class Control:
             raise RuntimeError(f"PUT {CONTROL_PREFIX}{path} answered {response.status_code}: {response.text[:200]}")
 
     @contextmanager
-    def balance(self, customer_id: str, value: float, restore: float) -> Iterator[None]:
+    def _during(self, path: str, inside: dict[str, Any], after: dict[str, Any]) -> Iterator[None]:
+        """``PUT path inside`` for the block, ``PUT path after`` when it ends, whatever happens."""
+        self._put(path, inside)
+        try:
+            yield
+        finally:
+            self._put(path, after)
+
+    def balance(self, customer_id: str, value: float, restore: float) -> AbstractContextManager[None]:
         """The customer's balance is ``value`` inside the block, ``restore`` after it."""
-        self._put(f"/customers/{customer_id}/balance", {"balance": value})
-        try:
-            yield
-        finally:
-            self._put(f"/customers/{customer_id}/balance", {"balance": restore})
+        return self._during(f"/customers/{customer_id}/balance", {"balance": value}, {"balance": restore})
 
-    @contextmanager
-    def frozen(self, customer_id: str) -> Iterator[None]:
-        self._put(f"/customers/{customer_id}/frozen", {"frozen": True})
-        try:
-            yield
-        finally:
-            self._put(f"/customers/{customer_id}/frozen", {"frozen": False})
+    def frozen(self, customer_id: str) -> AbstractContextManager[None]:
+        """The customer's account is frozen inside the block, thawed after it."""
+        return self._during(f"/customers/{customer_id}/frozen", {"frozen": True}, {"frozen": False})
 
-    @contextmanager
-    def rate_limits(self, **limits: str | None) -> Iterator[None]:
+    def rate_limits(self, **limits: str | None) -> AbstractContextManager[None]:
         """Set tiers (``customer="1:2"``...) inside the block; the previous ones after it."""
         current = self.config().get("limits") or self.config()
         before = {tier: _limit_text(current.get(tier)) for tier in limits}
-        self._put("/rate-limits", dict(limits))
-        try:
-            yield
-        finally:
-            self._put("/rate-limits", before)
+        return self._during("/rate-limits", dict(limits), before)
 
 
 def _limit_text(value: Any) -> str | None:

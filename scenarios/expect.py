@@ -11,7 +11,7 @@ from collections.abc import Collection
 
 from voipbin_harness.conventions.envelope import HTTP_FOR_STATUS, envelope_problems
 
-from .client import Exchange
+from .exchange import Exchange
 from .failures import Verdict
 from .promises import P
 
@@ -76,7 +76,7 @@ def expect_error(verdict: Verdict, exchange: Exchange, status: Expected, *,
 
 
 def expect_envelope(verdict: Verdict, exchange: Exchange) -> bool:
-    """An error answer (4xx/5xx) on ``/v1.0`` carries the envelope, request id matching the header."""
+    """An error answer (4xx/5xx) under the base path carries the envelope, request id matching the header."""
     if exchange.status < 400:
         return True
     return verdict.problems(envelope_problems(exchange.data, exchange.status, exchange.headers), exchange,

@@ -18,7 +18,7 @@ from voipbin_harness.findings import Finding
 from voipbin_harness.redact import redact_text
 
 if TYPE_CHECKING:
-    from .client import Exchange
+    from .exchange import Exchange
     from .promises import Promise
 
 __all__ = ["ScenarioFailure", "Verdict", "findings_in", "stable_key"]

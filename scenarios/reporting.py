@@ -4,12 +4,20 @@ A pytest plugin object (registered by the suite's conftest) so that it keeps its
 rather than in module globals. Findings are taken off the *final* exception of a failed scenario
 (``failures.findings_in``): Hypothesis re-raises the shrunk example last, so the summary holds
 one finding per distinct broken promise, each with its failing test.
+
+Partial results survive (issue 9): findings go to ``findings.jsonl`` as they are met, and
+``summary.json`` is rewritten after every test with the counts, the pacing and the requests sent so
+far. A run stopped by SIGTERM/SIGINT (``check``'s timeout, Ctrl-C) writes its summary at once,
+marked ``"complete": false`` with the reason, then unwinds as pytest does for Ctrl-C (fixtures tear
+down, so what the scenarios created is deleted) and writes it again, still incomplete.
 """
 
 from __future__ import annotations
 
+import signal
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from types import FrameType
 from typing import Any
 
 import allure
@@ -22,8 +30,16 @@ from voipbin_harness.redact import redact_text
 
 from .failures import findings_in
 from .promises import Promise
+from .strategies.binding import SPEC_GAPS
 
 __all__ = ["Results"]
+
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def _spec_gaps() -> list[dict[str, str]]:
+    """What scenarios left out because the spec in use lacks it (``strategies.SPEC_GAPS``)."""
+    return [{"test": f"{test} [{value}]", "reason": reason} for (test, value), reason in sorted(SPEC_GAPS.items())]
 
 
 class Results:
@@ -33,6 +49,54 @@ class Results:
         self.skipped: list[dict[str, str]] = []
         self.failed: list[str] = []
         self.unusable = ""
+        self.stopped = ""  # why the run was stopped before its end (a signal), "" when it was not
+        #: set by the suite's ``api`` fixture: the pacing summary and the count of requests sent
+        self.pacing: Callable[[], dict[str, Any]] | None = None
+        self.sent: Callable[[], int] | None = None
+        self.plan: dict[str, Any] | None = None
+        self.requests_by_test: dict[str, int] = {}
+
+    # -- stopping --------------------------------------------------------------------------------
+    def install_signal_handlers(self) -> None:
+        """SIGTERM and SIGINT: write the summary (incomplete) now, then stop as pytest does on Ctrl-C."""
+        for signum in _STOP_SIGNALS:
+            try:
+                signal.signal(signum, self._on_signal)
+            except ValueError:  # not the main thread (pytest run embedded elsewhere): keep the default
+                return
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        if self.stopped:  # a second signal while unwinding: stop at once, the summary is written
+            raise KeyboardInterrupt
+        self.stopped = f"stopped by {signal.Signals(signum).name}"
+        self.progress()
+        raise KeyboardInterrupt
+
+    def progress(self) -> None:
+        """Rewrite ``summary.json`` with what is known so far (still ``"complete": false``)."""
+        self.writer.set(**self._state())
+
+    def _state(self) -> dict[str, Any]:
+        state: dict[str, Any] = {
+            "counts": {"passed": self.outcomes["passed"], "failed": self.outcomes["failed"],
+                       "skipped": self.outcomes["skipped"], "findings": len(self.writer.findings)},
+            "skipped": self.skipped + _spec_gaps(), "failed_tests": self.failed, "unusable": self.unusable or None,
+            "stopped": self.stopped or None}
+        if self.pacing is not None:
+            state["pacing"] = self.pacing()
+        if self.plan is not None:
+            state["plan"] = {**self.plan, "sent": self.sent() if self.sent else None,
+                             "requests_by_test": dict(self.requests_by_test)}
+        return state
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Iterator[None]:
+        """Count the requests each test sends (set-up and tear-down included): the budget's measure."""
+        before = self.sent() if self.sent else 0
+        yield
+        if self.sent is not None:
+            self.requests_by_test[item.nodeid] = self.sent() - before
+        self.progress()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
@@ -81,9 +145,12 @@ class Results:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         findings = self.writer.findings
-        self.writer.close(counts={"passed": self.outcomes["passed"], "failed": self.outcomes["failed"],
-                                  "skipped": self.outcomes["skipped"], "findings": len(findings)},
-                          skipped=self.skipped, failed_tests=self.failed, unusable=self.unusable or None)
+        if session.exitstatus == pytest.ExitCode.INTERRUPTED and not self.stopped:
+            self.stopped = "interrupted"
+        if self.stopped:
+            self.progress()  # not close(): the run did not reach its end, so the summary stays incomplete
+        else:
+            self.writer.close(**self._state())
         if self.unusable:
             session.exitstatus = ExitCode.UNUSABLE
         elif findings and session.exitstatus == 0:

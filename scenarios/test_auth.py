@@ -15,16 +15,23 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import assume, given
 
-from voipbin_harness.conventions.auth import LOGIN_FAILURE_STATUS, LOGIN_PATH, find_credential, mint_token
+from voipbin_harness.conventions.auth import (
+    BEARER_PREFIX,
+    LOGIN_FAILURE_STATUS,
+    LOGIN_PATH,
+    find_credential,
+    mint_token,
+)
 from voipbin_harness.conventions.envelope import Reason, Status
-from voipbin_harness.conventions.pagination import parse_timestamp
+from voipbin_harness.conventions.pagination import PAGE_SIZE_PARAM, parse_timestamp
 from voipbin_harness.target import Target
 
 from . import strategies as s
 from . import tokens
 from .actors import Actor
 from .budget import examples
-from .client import Auth, Exchange
+from .client import Auth
+from .exchange import Exchange
 from .expect import expect_error
 from .failures import Verdict
 from .promises import P
@@ -33,7 +40,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthW
 
 #: A read every authenticated caller may do; the probe of the token scenarios.
 PROBE = "/flows"
-PROBE_PARAMS = {"page_size": 1}
+PROBE_PARAMS = {PAGE_SIZE_PARAM: 1}
 AUTH_CHECK = "authentication"
 ORDER_CHECK = "credential_order"
 LOGIN_CHECK = "login"
@@ -133,7 +140,7 @@ def test_no_credentials_is_401_authentication_required(alpha: Actor, path: str) 
 @examples(20)
 @given(token=s.random_tokens(), where=s.token_places())
 def test_random_token_is_401_invalid_credentials(alpha: Actor, token: str, where: str) -> None:
-    auth = {"header": Auth(headers={"Authorization": f"Bearer {token}"}, name="random token in header"),
+    auth = {"header": Auth.bearer(token, "random token in header"),
             "query": Auth(query={"token": token}, name="random token in query"),
             "cookie": Auth(cookies={"token": token}, name="random token in cookie")}[where]
     with Verdict(P.AUTH_INVALID, AUTH_CHECK) as verdict:
@@ -299,7 +306,7 @@ def _place(placement: s.Placement, creds: dict[str, dict[str, str]]) -> tuple[Au
         value = creds[who][kind]
         owner_of[(source, name)] = who
         if source == "header":
-            headers["Authorization"] = f"Bearer {value}"
+            headers["Authorization"] = BEARER_PREFIX + value
         elif source == "cookie":
             cookies[name] = value
         else:

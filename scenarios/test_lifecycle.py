@@ -30,7 +30,7 @@ from voipbin_harness.conventions.resources import deleted_get_status, is_uuid
 from . import strategies as s
 from .actors import Actor
 from .budget import machine
-from .client import Exchange
+from .exchange import Exchange
 from .expect import accepted_statuses
 from .failures import Verdict
 from .promises import P
@@ -59,6 +59,8 @@ def _scalars(body: dict[str, Any], readable: set[str]) -> dict[str, Any]:
 def build_machine(actor: Actor, collection: str) -> type[RuleBasedStateMachine]:
     """A ``RuleBasedStateMachine`` over ``collection`` as ``actor``, with a model of its items."""
     spec = actor.api.spec
+    for need in s.CRUD:  # a spec version without one of them: MissingOperation, the scenario is skipped
+        spec.operation(need.format(collection))
     schema = spec.resolve(spec.operation(f"GET /{collection}/{{id}}").responses.get("200") or {}) or {}
     readable = set((schema.get("properties") or {}).keys()) if isinstance(schema, dict) else set()
     # after a delete: the resource's documented answer (BEHAVIOUR.md) or plain "not found", or, where

@@ -14,12 +14,13 @@ import pytest
 from hypothesis import given
 
 from voipbin_harness.conventions.envelope import Reason, Status
+from voipbin_harness.conventions.pagination import PAGE_SIZE_PARAM, RESULT_FIELD
 from voipbin_harness.conventions.resources import other_customer_status
 
 from . import strategies as s
 from .actors import Actor
 from .budget import examples
-from .client import Exchange
+from .exchange import Exchange
 from .expect import expect_envelope, expect_error
 from .failures import Verdict
 from .promises import P
@@ -91,8 +92,8 @@ def test_other_customer_cannot_get_update_delete_or_list(alpha: Actor, bravo: Ac
 @pytest.mark.promise(P.TENANT_ISOLATION)
 @pytest.mark.parametrize("collection", READ_COLLECTIONS)
 def test_other_customer_cannot_read_existing_items(alpha: Actor, bravo: Actor, collection: str) -> None:
-    theirs = bravo.get(f"/{collection}", params={"page_size": 5})
-    items = theirs.data.get("result") if isinstance(theirs.data, dict) else None
+    theirs = bravo.get(f"/{collection}", params={PAGE_SIZE_PARAM: 5})
+    items = theirs.data.get(RESULT_FIELD) if isinstance(theirs.data, dict) else None
     if not items:
         pytest.skip(f"the other customer has no {collection} to try (HTTP {theirs.status})")
     with Verdict(P.TENANT_ISOLATION, ISOLATION_CHECK) as verdict:

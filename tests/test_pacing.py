@@ -132,3 +132,41 @@ def test_rate_option_forms() -> None:
     assert Limit.parse("17:33", burst_optional=True) == Limit(17, 33)
     with pytest.raises(ValueError, match="RPS or RPS:BURST"):
         Limit.parse("fast", burst_optional=True)
+
+
+# -- which limit a target is paced by (target.rate_limit_of) -------------------------------------
+def _emulator(*args: str):  # noqa: ANN202 - a Target
+    from dataclasses import replace
+
+    from voipbin_harness.target import resolve
+
+    return replace(resolve("emulator", env={}), emulator_args=list(args))
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--no-rate-limit"], None),
+    (["--rate-limit", "50:50"], Limit(50, 50)),
+    ([], Limit(17, 33)),  # the emulator's own default is the gateway's
+])
+def test_the_embedded_emulator_is_paced_by_the_limit_it_was_started_with(args: list[str], expected: Limit | None) -> None:
+    from voipbin_harness.target import rate_limit_of
+
+    assert rate_limit_of(_emulator(*args), env={})[0] == expected
+
+
+def test_a_url_target_is_paced_by_the_documented_limit_unless_told() -> None:
+    from voipbin_harness.target import rate_limit_of, resolve
+
+    target = resolve("http://127.0.0.1:9", env={})
+    assert rate_limit_of(target, env={})[0] == Limit(17, 33)
+    assert rate_limit_of(target, "off", env={})[0] is None
+    assert rate_limit_of(target, env={"VOIPBIN_RATE": "5:5"})[0] == Limit(5, 5)
+    assert rate_limit_of(target, "40", env={"VOIPBIN_RATE": "5:5"})[0] == Limit(40, 40)
+
+
+def test_a_bad_rate_is_a_one_line_error() -> None:
+    from voipbin_harness.errors import HarnessError
+    from voipbin_harness.target import rate_limit_of, resolve
+
+    with pytest.raises(HarnessError, match="--rate"):
+        rate_limit_of(resolve("live", env={}), "fast", env={})

@@ -22,10 +22,12 @@ import orjson
 
 from .redact import redact
 
-__all__ = ["Finding", "SummaryWriter", "finding_id", "read_summary"]
+__all__ = ["FINDINGS_LOG", "WORKERS_DIR", "Finding", "SummaryWriter", "finding_id", "read_findings_log", "read_summary"]
 
 SUMMARY_FILE = "summary.json"
 FINDINGS_LOG = "findings.jsonl"
+#: A suite split over processes (pytest-xdist) writes each worker's files to DIR/.workers/<id>/.
+WORKERS_DIR = ".workers"
 _FLUSH_INTERVAL = 0.5  # seconds; findings.jsonl is appended at once, summary.json at most this often
 
 
@@ -116,6 +118,24 @@ class SummaryWriter:
 
 def read_summary(directory: str | os.PathLike[str]) -> dict[str, Any]:
     return orjson.loads((Path(directory) / SUMMARY_FILE).read_bytes())
+
+
+def read_findings_log(log: Path) -> list[dict[str, Any]]:
+    """The findings in a ``findings.jsonl``, as dicts: what a suite found even when it never wrote its
+    summary (a last line cut short by a killed writer is skipped)."""
+    try:
+        lines = log.read_bytes().splitlines()
+    except OSError:
+        return []
+    found = []
+    for line in lines:
+        try:
+            data = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(data, dict) and data.get("id"):
+            found.append(data)
+    return found
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

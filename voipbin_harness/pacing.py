@@ -35,7 +35,7 @@ from .conventions.ratelimit import (
     limited_by,
 )
 
-__all__ = ["AUTH_TIER", "Answer", "Bucket", "Pacer", "Paced", "answer_of"]
+__all__ = ["AUTH_TIER", "Answer", "Bucket", "Pacer", "Paced", "answer_of", "merge_summaries"]
 
 R = TypeVar("R")
 AUTH_TIER = "auth"  # the public /auth/* routes (login), metered per IP apart from /v1.0
@@ -226,3 +226,24 @@ def answer_of(status: int, headers: Mapping[str, str], body: Any = None) -> Answ
     if status != 429:
         return Answer(status)
     return Answer(status, headers.get(RETRY_AFTER_HEADER), limited_by(body))
+
+
+#: Figures of ``Pacer.summary()`` that add up over processes sending at once (each paced at its share).
+_ADDITIVE = ("rate", "slowed_to", "requests", "paced_waits", "paced_seconds", "rate_limited", "retry_waits",
+             "retry_wait_seconds", "gave_up")
+
+
+def merge_summaries(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    """The ``summary()`` of several processes (pytest-xdist workers, Locust workers) as one: what they
+    sent and waited together; limit and source as the first says."""
+    blocks = [b for b in blocks if b]
+    if not blocks:
+        return {}
+    merged = dict(blocks[0])
+    for key in _ADDITIVE:
+        values = [b[key] for b in blocks if isinstance(b.get(key), (int, float)) and not isinstance(b.get(key), bool)]
+        if values:
+            total = sum(values)
+            merged[key] = round(total, 3) if isinstance(total, float) else total
+    merged["processes"] = sum(int(b.get("processes", 1)) for b in blocks)
+    return merged

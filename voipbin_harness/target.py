@@ -269,9 +269,11 @@ def rate_limit_of(target: Target, rate: str | None = None,
             raise HarnessError(f"--rate: {exc}", hint="RPS, RPS:BURST or off") from None
     if target.is_emulator:
         args = target.emulator_args
+        if "--no-rate-limit" in args:
+            return None, "off (the embedded emulator runs without limits)"
         if "--rate-limit" in args:
             return Limit.parse(args[args.index("--rate-limit") + 1]), "the embedded emulator's limit"
-        return None, "off (the embedded emulator runs without limits)"
+        return DEFAULT_CUSTOMER_LIMIT, "the embedded emulator's limit (the gateway's default)"
     return DEFAULT_CUSTOMER_LIMIT, "the gateway's documented per-customer limit (--rate to change)"
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from voipbin_harness.cli import build_parser
-from voipbin_harness.commands.contracts import build_pytest_args
+from voipbin_harness.commands.contracts import build_pytest_args, preflight
+from voipbin_harness.errors import HarnessError
 
 
 def test_options_map_onto_the_pytest_command_line() -> None:
@@ -28,9 +29,17 @@ def test_two_workers_by_default_against_the_emulator_one_against_a_remote_target
 
 
 @pytest.mark.parametrize("bad", [["--max-examples", "0"], ["--include-path", "("], ["--phases", "fuzz"],
-                                 ["--client-rate-limit", "fast"]])
+                                 ["--time-budget", "0"], ["--time-budget", "soon"]])
 def test_bad_options_exit_2_in_one_line(bad: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         build_parser().parse_args(["contracts", *bad])
     assert exited.value.code == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_rate_and_time_budget_reach_pytest_and_a_bad_rate_is_one_line() -> None:
+    args = build_parser().parse_args(["contracts", "--rate", "17:33", "--time-budget", "240"])
+    pairs = dict(zip(argv := build_pytest_args(args), argv[1:], strict=False))
+    assert pairs["--rate"] == "17:33" and pairs["--time-budget"] == "240.0"
+    with pytest.raises(HarnessError, match="--rate"):
+        preflight(build_parser().parse_args(["contracts", "--rate", "fast"]))

@@ -17,7 +17,7 @@ from voipbin_harness.spec import Spec
 BASE = ContractSettings(
     target="live", spec_source=None, report_dir=Path("/tmp"), max_examples=5, include_tags=(), include_paths=(),
     seed=1, auth="bearer", allow_writes=False, allow_operations=frozenset(), phases=frozenset({"examples"}),
-    loopback=False, client_rate_limit="5/s", request_budget=2000)
+    loopback=False, request_budget=2000)
 
 
 def test_loopback_targets_hold_nothing_back(spec: Spec) -> None:
@@ -69,7 +69,9 @@ def _worker(report: Path, name: str, answered: dict[str, int], finding: Finding)
     writer.add(finding)
     writer.close(operation_states={label: {"answered": n, "reason": None if n else "no request was sent (the "
                                            "operation's test did not run)"} for label, n in answered.items()},
-                 counts={"cases": sum(answered.values())}, requests=10, rate_limit_waits=1,
+                 counts={"cases": sum(answered.values())}, requests=10,
+                 pacing={"limit": "17:33", "rate": 7.65, "requests": 10, "rate_limited": 1, "retry_waits": 1,
+                         "retry_wait_seconds": 1.0},
                  cleanup={"created": 2, "deleted": 2, "already_gone": 0, "failed": []}, workflows={})
 
 
@@ -82,5 +84,7 @@ def test_worker_summaries_merge_into_one(tmp_path: Path) -> None:
     assert merged["operations"]["exercised"] == 2
     assert [n["operation"] for n in merged["operations"]["not_tested"]] == ["GET /c"]
     assert len(merged["findings"]) == 1 and merged["findings"][0]["occurrences"] == 2
-    assert merged["requests"] == 20 and merged["rate_limit_waits"] == 2 and merged["cleanup"]["created"] == 4
+    assert merged["requests"] == 20 and merged["cleanup"]["created"] == 4
+    pacing = merged["pacing"]
+    assert pacing["limit"] == "17:33" and pacing["rate_limited"] == 2 and pacing["retry_wait_seconds"] == 2.0
     assert not (tmp_path / ".workers").exists()

@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from tests.support import Emu, assert_error
-from voipbin_harness.conventions.envelope import HTTP_FOR_STATUS, REQUEST_ID_HEADER, Reason, Status
+from tests.support import HTTP_OF_ERROR_STATUS, Emu, assert_answer, assert_error
+from voipbin_harness.conventions.envelope import REQUEST_ID_HEADER, Reason, Status
 from voipbin_harness.spec import Operation, Spec
 
 NIL = "00000000-0000-0000-0000-000000000000"
@@ -27,14 +27,29 @@ def _error_answers(emu: Emu) -> dict[str, object]:
     }
 
 
-@pytest.mark.parametrize("kind", ["no-credentials", "bad-credentials", "unknown-route", "bad-json", "bad-uuid",
-                                  "bad-page-size", "agent-lacks-permission", "missing"])
-def test_every_error_uses_the_envelope(emu: Emu, kind: str) -> None:
+#: kind -> (operation, the gateway's HTTP status), from BEHAVIOUR.md: 401 without or with bad
+#: credentials and 403 for a missing permission (lines 35-38), 404 for an unknown route (line 82),
+#: 400 for bad JSON, a bad UUID, a non-integer page_size (lines 59, 77-79), 404 for a missing id (line 95).
+ERROR_KINDS = {
+    "no-credentials": ("GET /flows", 401), "bad-credentials": ("GET /flows", 401), "unknown-route": (None, 404),
+    "bad-json": ("POST /flows", 400), "bad-uuid": ("GET /flows/{id}", 400), "bad-page-size": ("GET /flows", 400),
+    "agent-lacks-permission": ("GET /accesskeys", 403), "missing": ("GET /flows/{id}", 404),
+}
+#: The conformant profile keeps the spec's promises instead: ``GET /flows/{id}`` types its id as a
+#: plain string, so "not-a-uuid" is a valid id that names nothing: 404 NOT_FOUND.
+CONFORMANT_KINDS = {"bad-uuid": ("GET /flows/{id}", 404)}
+
+
+@pytest.mark.parametrize("kind", sorted(ERROR_KINDS))
+def test_every_error_uses_the_envelope(emu: Emu, spec: Spec, kind: str) -> None:
     response = _error_answers(emu)[kind]
-    error = assert_error(response, response.status_code)  # shape, Content-Type, request_id == X-Request-Id
-    assert response.status_code >= 400
+    label, expected = (CONFORMANT_KINDS if emu.profile == "conformant" else {}).get(kind, ERROR_KINDS[kind])
+    if label is None:
+        error = assert_error(response, expected)  # shape, Content-Type, request_id == X-Request-Id
+    else:
+        error = assert_answer(emu, spec, label, response, expected)
     assert error["request_id"].startswith("req_"), error["request_id"]
-    assert HTTP_FOR_STATUS.get(error["status"]) == response.status_code, (error["status"], response.status_code)
+    assert HTTP_OF_ERROR_STATUS.get(error["status"]) == response.status_code, (error["status"], response.status_code)
 
 
 def test_request_ids_are_fresh(emu: Emu) -> None:

@@ -6,10 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from voipbin_harness.loadgen.options import ConfigError, build_plan, check_target, pool_size, resolve_options
+from voipbin_harness.conventions.ratelimit import Limit
+from voipbin_harness.loadgen.options import (
+    ConfigError,
+    build_plan,
+    check_target,
+    pool_size,
+    resolve_options,
+    setup_limit,
+)
 from voipbin_harness.loadgen.pools import IdPools
-from voipbin_harness.loadgen.profiles import ProfileError, load_profile, parse_op
-from voipbin_harness.loadgen.thresholds import PROFILES
+from voipbin_harness.loadgen.profiles import PROFILES, ProfileError, load_profile, parse_op
 from voipbin_harness.spec import Spec
 
 LOOPBACK = "http://127.0.0.1:8080"
@@ -119,3 +126,17 @@ def test_id_pools_keep_reads_off_what_the_run_created() -> None:
     assert {pools.pick("flows") for _ in range(20)} == {"a"}
     assert pools.pop_created("flows") == "c" and pools.pop_created("flows") is None
     assert pools.pick("agents") is None
+
+
+def test_setup_requests_are_paced_under_the_targets_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The set-up limit is what every suite's ``--rate`` resolves to; the load command passes it on."""
+    monkeypatch.delenv("VOIPBIN_RATE", raising=False)
+    limit, source = setup_limit(resolve_options("smoke", {}, LOOPBACK))
+    assert str(limit) == "17:33" and "documented" in source, "a URL target: the gateway's documented limit"
+    given = resolve_options("smoke", {"vb_target_rate": "50:50", "vb_target_rate_source": "the emulator's"}, LOOPBACK)
+    assert setup_limit(given) == (Limit(50, 50), "the emulator's")
+    assert setup_limit(resolve_options("smoke", {"vb_target_rate": "off"}, LOOPBACK))[0] is None
+    monkeypatch.setenv("VOIPBIN_RATE", "5")
+    assert setup_limit(resolve_options("smoke", {}, LOOPBACK))[0] == Limit(5, 5)
+    with pytest.raises(ConfigError, match="a rate limit is RPS or RPS:BURST"):
+        resolve_options("smoke", {"vb_target_rate": "fast"}, LOOPBACK)

@@ -7,8 +7,9 @@ from pathlib import Path
 from tests.load.helpers import book_with
 from voipbin_harness.errors import ExitCode
 from voipbin_harness.findings import SummaryWriter, read_summary
+from voipbin_harness.loadgen.outcome import exit_code
 from voipbin_harness.loadgen.plan import constant_plan, geometric_plan
-from voipbin_harness.loadgen.report import capacity_outcome, exit_code, steady_outcome, write_outcome
+from voipbin_harness.loadgen.results import capacity_outcome, steady_outcome, write_outcome
 from voipbin_harness.loadgen.stats import RUN
 from voipbin_harness.loadgen.thresholds import load_thresholds
 

@@ -3,6 +3,10 @@
 Each run is ``voipbin-harness load`` in a child process (Locust never runs inside pytest), the
 emulator started by ``--target emulator`` with the rate limit or fault under test. Budgets are
 small on purpose; together these runs take about a minute on two cores.
+
+No assertion here reads a rate or a latency figure as such (those belong in benchmarks): the tests
+assert the verdict the harness reached from them, and what no machine load can change (every
+ticket of the plan sent and answered once, exact merges, well-formed 429s, no secret in a report).
 """
 
 from __future__ import annotations
@@ -64,13 +68,19 @@ def assert_no_secret(report_dir: Path) -> None:
         assert not JWT.search(text), f"{path.name} holds a JWT"
 
 
-def skip_if_the_generator_starved(rc: int, summary: dict[str, Any]) -> None:
-    """On a machine busy with other work the generator itself may starve; the harness then says
-    so (exit 2, every reason about the generator) instead of blaming the target. That is the right
-    answer, but not the one this test is about: it is reported as a skip, with the reason."""
+def judged_the_generator(rc: int, summary: dict[str, Any]) -> bool:
+    """True when the run was judged invalid for the generator alone (exit 2, every reason about
+    the generator): on a machine busy with other work that is the right answer, so the caller then
+    leaves out only the assertions on what the figures concluded. It is never a skip: what no
+    starvation can change (every ticket sent and answered, the 429s checked) is asserted anyway,
+    so a broken generator still fails."""
     invalid = summary.get("invalid") or []
-    if rc == 2 and summary.get("complete") and invalid and all("generator" in reason for reason in invalid):
-        pytest.skip(f"the generator starved on this machine (load average {os.getloadavg()[0]:.1f}): {invalid[0]}")
+    return rc == 2 and bool(summary.get("complete")) and bool(invalid) and all("generator" in r for r in invalid)
+
+
+def planned_requests(summary: dict[str, Any]) -> int:
+    """The tickets of the plan summary.json states (a constant-rate plan: rate x (settle + hold))."""
+    return round(sum(step["rate"] * (step["settle"] + step["hold"]) for step in summary["plan"]))
 
 
 def explain(rc: int, out: str, err: str, summary: dict[str, Any]) -> str:
@@ -81,19 +91,22 @@ def test_smoke_reports_rate_and_percentiles(tmp_path: Path) -> None:
     rc, out, err, summary = run_load("--profile", "smoke", "--target", "emulator", "--duration", "4",
                                      report_dir=tmp_path)
     assert_no_secret(tmp_path)
-    skip_if_the_generator_starved(rc, summary)
-    assert rc == 0, explain(rc, out, err, summary)
     assert summary["suite"] == "load" and summary["complete"] and summary["profile"] == "smoke"
+    # open model: a busy generator sends tickets late, never skips one (10 req/s x --duration 4 s)
+    assert summary["merge_check"]["recorded"] == planned_requests(summary) == 40, explain(rc, out, err, summary)
+    assert summary["merge_check"]["recorded"] == summary["merge_check"]["locust"]
     overall, step = summary["overall"], summary["steps"][0]
-    assert overall["rps"] == pytest.approx(10, rel=0.1) and overall["error_rate"] == 0
+    assert overall["error_rate"] == 0 and overall["statuses"] == {"200": overall["answers"]}
     assert all(isinstance(step[key], float) and step[key] > 0 for key in ("rps", "p50", "p95", "p99"))
     assert step["p50"] <= step["p95"] <= step["p99"]
-    assert summary["merge_check"]["recorded"] == summary["merge_check"]["locust"]
     names = {row.split(",")[1] for row in (tmp_path / "locust_stats.csv").read_text().splitlines()[1:]}
     assert {"/v1.0/flows", "/v1.0/flows/{id}"} <= names, names
     assert not [n for n in names if UUID.search(n)], "Locust names are spec templates, never concrete ids"
     assert (tmp_path / "locust.html").stat().st_size > 1000 and (tmp_path / "chart.png").exists()
-    assert "voipbin-harness load smoke: pass" in out
+    if not judged_the_generator(rc, summary):
+        assert rc == 0 and "voipbin-harness load smoke: pass" in out, explain(rc, out, err, summary)
+    pacing = summary["pacing"]  # the embedded emulator runs without limits: set-up is counted, never paced
+    assert pacing["limit"] is None and pacing["requests"] >= 2 and pacing["paced_waits"] == 0
 
 
 def test_ratelimit_measures_the_onset_and_retry_after(tmp_path: Path) -> None:
@@ -102,14 +115,18 @@ def test_ratelimit_measures_the_onset_and_retry_after(tmp_path: Path) -> None:
                                      "50:50", "--profiles", str(profiles), "--duration", "16",
                                      report_dir=tmp_path / "report")
     assert_no_secret(tmp_path / "report")
-    skip_if_the_generator_starved(rc, summary)
-    assert rc == 0, explain(rc, out, err, summary)
     block = summary["ratelimit"]
-    assert block["onset_rps"] == pytest.approx(50, rel=0.15)
+    # every 429 met is well formed and limited by the customer's bucket, however loaded the machine
+    assert block["answers_429"] > 0 and block["limited_by"] == {"customer": block["answers_429"]}
     assert block["retry_after_present_ratio"] == 1.0 and block["envelope_ok_ratio"] == 1.0
-    assert block["early_retries"] == 0 and block["retries"] > 0
-    assert block["recovered"] is True and block["limited_by"] == {"customer": block["answers_429"]}
-    assert summary["findings"] == [] and summary["thresholds"]["breaches"] == []
+    assert block["early_retries"] == 0 and summary["findings"] == []
+    if not judged_the_generator(rc, summary):
+        # the onset within onset_tolerance of the emulator's 50 req/s is the harness's own
+        # threshold (expected_onset_rps): no breach means it held
+        assert rc == 0 and summary["thresholds"]["breaches"] == [], explain(rc, out, err, summary)
+        assert block["onset_rps"] is not None and block["retries"] > 0 and block["recovered"] is True
+    # set-up paced under the emulator's limit; the measured ramp never is (it met the 429s above)
+    assert summary["pacing"]["limit"] == "50:50" and summary["pacing"]["gave_up"] == 0
 
 
 def test_ratelimit_exits_1_on_missing_retry_after_and_on_500s(tmp_path: Path) -> None:
@@ -138,13 +155,13 @@ def test_capacity_finds_the_knee_of_a_slow_target(tmp_path: Path) -> None:
     rc, out, err, summary = run_load("--profile", "capacity", "--target", "emulator", "--emulator-fault", "slow",
                                      "--start-rate", "20", "--step-factor", "2", "--settle", "0.5",
                                      "--hold", "1.5", "--rate", "320", "--duration", "10", report_dir=tmp_path)
-    skip_if_the_generator_starved(rc, summary)
-    assert rc == 0, explain(rc, out, err, summary)
+    assert [s["offered_rps"] for s in summary["steps"]][:2] == [20, 40], explain(rc, out, err, summary)
+    assert summary["merge_check"]["recorded"] == summary["merge_check"]["locust"]
     block = summary["capacity"]
-    assert block["limited_by"] == "target"
-    assert block["knee_rps"] in (20, 40) and block["first_degraded_rps"] in (40, 80)
-    assert block["breakpoint_rps"] is not None and block["stopped_early"]
-    assert [s["offered_rps"] for s in summary["steps"]][:2] == [20, 40]
+    if not judged_the_generator(rc, summary):
+        assert rc == 0 and block["limited_by"] == "target", explain(rc, out, err, summary)
+        assert block["knee_rps"] < block["first_degraded_rps"] <= block["max_offered_rps"]
+        assert block["breakpoint_rps"] is not None and block["stopped_early"]
 
 
 def test_capacity_with_two_processes_merges_exactly_and_names_the_limit(tmp_path: Path) -> None:
@@ -160,6 +177,7 @@ def test_capacity_with_two_processes_merges_exactly_and_names_the_limit(tmp_path
     assert summary["generator"]["processes"] == 2
     assert summary["merge_check"]["worker_reports"] > 0
     assert summary["merge_check"]["recorded"] == summary["merge_check"]["locust"]
+    assert summary["pacing"]["requests"] >= 2, "the workers' set-up pacing reaches the master's summary"
 
 
 @pytest.mark.parametrize("args, words", [
@@ -170,6 +188,8 @@ def test_capacity_with_two_processes_merges_exactly_and_names_the_limit(tmp_path
     (["--processes", "0"], "--processes must be"),
     (["--emulator-rate-limit", "fast"], "a rate limit is RPS:BURST"),
     (["--target", "http://user:pw@127.0.0.1:9"], "the target URL holds credentials"),
+    (["--target-rate", "fast"], "--target-rate: a rate limit is RPS or RPS:BURST"),
+    (["--emulator-latency", "5:10"], "--emulator-latency: a latency needs 0 <= JITTER <= MS"),
 ])
 def test_refused_runs_exit_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                            args: Sequence[str], words: str) -> None:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from voipbin_harness.loadgen.thresholds import DEFAULT_FILE, PROFILES, ThresholdsError, load_thresholds
+from voipbin_harness.loadgen.profiles import PROFILES
+from voipbin_harness.loadgen.thresholds import DEFAULT_FILE, ThresholdsError, load_thresholds
 
 
 @pytest.mark.parametrize("profile", PROFILES)

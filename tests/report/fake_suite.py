@@ -1,9 +1,13 @@
 """A stand-in suite for the report machinery's tests: ``python -m tests.report.fake_suite``.
 
 It writes what a real suite writes (``summary.json`` through the real ``SummaryWriter``, JUnit
-XML, allure results with an attachment, Locust-like load figures) and then behaves as told:
-pass, fail, crash half way, hang, refuse to run, or leak a secret into its files and output,
-so that ``check`` can be tested on every way a suite can end without the real suites' run time.
+XML, allure results with an attachment, Locust-like load figures, a ``"pacing"`` block) and then
+behaves as told: pass, fail, crash half way, hang (``hang``: dies on SIGINT without writing;
+``hang-graceful``: on SIGINT writes its summary marked incomplete, as the real suites do;
+``hang-deaf``: ignores SIGINT and SIGTERM, only SIGKILL stops it), refuse to run, or leak a
+secret into its files and output, so that ``check`` can be tested on every way a suite can end
+without the real suites' run time. ``--workers N`` spreads the findings over pytest-xdist-like
+worker folders (``.workers/gw<i>/``) that only a finished run would merge.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 import uuid
@@ -31,6 +36,12 @@ CATALOG = [
     ("rate_limit_answer", "GET /calls", "retry-after", "a 429 without Retry-After", "Retry-After: <seconds>",
      "no Retry-After header"),
 ]
+
+
+# what Pacer.summary() writes (voipbin_harness/pacing.py), with figures a test can find in the page
+PACING = {"limit": "17:33", "source": "the gateway's documented per-customer limit (--rate to change)", "rate": 15.3,
+          "slowed_to": 12.24, "requests": 4321, "paced_waits": 987, "paced_seconds": 123.456, "rate_limited": 7,
+          "retry_waits": 6, "retry_wait_seconds": 6.5, "gave_up": 1}
 
 
 def finding(index: int, suite: str, secret: str = "") -> Finding:
@@ -83,12 +94,14 @@ def main() -> int:
     parser.add_argument("--report-dir", required=True)
     parser.add_argument("--suite", required=True)
     parser.add_argument("--mode", default="pass",
-                        choices=["pass", "fail", "crash", "hang", "exit2", "exit1-silent", "noop"])
+                        choices=["pass", "fail", "crash", "hang", "hang-graceful", "hang-deaf", "exit2",
+                                 "exit1-silent", "noop"])
     parser.add_argument("--kind", default="pytest", choices=["pytest", "load", "lint"])
     parser.add_argument("--findings", default="", help="comma-separated catalog indexes")
     parser.add_argument("--secret", default="", help="leak this value into every file and the output")
     parser.add_argument("--scale", type=float, default=1.0, help="load figures: throughput x, latency / x")
     parser.add_argument("--sleep", type=float, default=0.0)
+    parser.add_argument("--workers", type=int, default=0, help="write findings in N worker folders, never merged")
     args = parser.parse_args()
     directory = Path(args.report_dir)
     if args.mode == "exit2":
@@ -97,27 +110,41 @@ def main() -> int:
     if args.mode == "noop":
         return 0
     indexes = [int(i) for i in args.findings.split(",") if i]
-    meta = {"target": {"name": "emulator"}}
+    meta = {"target": {"name": "emulator"}, "pacing": PACING}
     if args.kind == "load":
         profile = args.suite.removeprefix("load-")
         meta.update(load_block(profile, args.scale))
     if args.kind == "lint":
         meta["spec"] = {"title": "VoIPBin API", "version": "1.0.0"}
-    writer = SummaryWriter(directory, args.suite, **meta)
+    if args.mode == "hang-deaf":
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if args.workers:
+        writers = [SummaryWriter(directory / ".workers" / f"gw{i}", args.suite, **meta) for i in range(args.workers)]
+        writer = writers[0]
+    else:
+        writer = SummaryWriter(directory, args.suite, **meta)
+        writers = [writer]
+    if args.mode == "hang-graceful":
+        def _stopped(_signum: int, _frame: object) -> None:
+            for part in writers:
+                part.set(complete=False, stopped="SIGINT")
+            sys.exit(2)
+        signal.signal(signal.SIGINT, _stopped)
     print(f"fake {args.suite}: running {args.secret}", flush=True)
     for n, index in enumerate(indexes):
         if args.kind == "lint":
             writer.add(Finding(check="spec.operation_id", operation=f"GET /thing{index}", key=str(index),
                                message="operation has no operationId", expected="an operationId", got="none"))
         else:
-            writer.add(finding(index, args.suite, args.secret))
+            writers[n % len(writers)].add(finding(index, args.suite, args.secret))
         if args.mode == "crash" and n == 0:
             os._exit(3)  # dies half way, as a segfault or OOM kill would
     if args.kind == "pytest":
         failed = len(indexes) if args.mode == "fail" else 0
         write_junit(directory, total=6, failed=failed, secret=args.secret)
         write_allure(directory, args.suite, failed, args.secret)
-    if args.mode == "hang":
+    if args.mode.startswith("hang"):
         (directory / "pid").write_text(str(os.getpid()))
         print("fake: hanging", flush=True)
         time.sleep(600)

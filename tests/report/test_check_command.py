@@ -13,7 +13,17 @@ from pathlib import Path
 import pytest
 
 from voipbin_harness.cli import build_parser
-from voipbin_harness.report.plan import build_plan, command_options
+from voipbin_harness.conventions.ratelimit import Limit
+from voipbin_harness.report.plan import (
+    DEPTH,
+    MIN_SHARE_S,
+    SUITES,
+    build_plan,
+    command_options,
+    ratelimit_ramp,
+    split_budget,
+    suite_timeout,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -30,6 +40,10 @@ def _check(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]
     ["--emulator-rate-limit", "fast"],
     ["--only", "everything"],
     ["--suite-timeout", "-1"],
+    ["--time-budget", "0"],
+    ["--time-budget", "soon"],
+    ["--rate", "fast"],
+    ["--rate", "0:5"],
 ])
 def test_bad_options_are_one_line_and_exit_2(args: list[str], tmp_path: Path) -> None:
     result = _check(*args, "--report-dir", str(tmp_path / "r"))
@@ -67,7 +81,7 @@ def test_an_unreachable_target_leaves_a_report_and_exits_2(tmp_path: Path, monke
 
 def _args(**overrides: object) -> argparse.Namespace:
     values = {"target": "emulator", "spec": None, "quick": True, "only": None, "skip": None, "suite_timeout": None,
-              "emulator_profile": "gateway", "emulator_rate_limit": "50:50"}
+              "emulator_profile": "gateway", "emulator_rate_limit": "50:50", "target_rate": None, "time_budget": None}
     values.update(overrides)
     return argparse.Namespace(**values)
 
@@ -121,3 +135,94 @@ def test_quick_ratelimit_ramps_around_the_emulators_limit() -> None:
     ramp = {argv[i]: argv[i + 1] for i in range(len(argv) - 1) if argv[i].startswith("--")}
     assert (ramp["--emulator-rate-limit"], ramp["--start-rate"], ramp["--rate"]) == ("50:50", "20", "120")
     assert "--seed" in plans["contracts"].argv
+
+
+def _parser_with(**commands: tuple[str, ...]) -> argparse.ArgumentParser:
+    """A CLI whose commands offer only the given options (``spec_lint=(...)`` for ``spec lint``)."""
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers()
+    for name, options in commands.items():
+        if name == "spec_lint":
+            command = sub.add_parser("spec").add_subparsers().add_parser("lint")
+        else:
+            command = sub.add_parser(name)
+        for option in options:
+            command.add_argument(option)
+    return parser
+
+
+_SUITE_OPTIONS = ("--target", "--report-dir", "--rate", "--time-budget", "--seed", "--max-examples")
+_LOAD_OPTIONS = ("--profile", "--target", "--report-dir", "--duration", "--emulator-rate-limit", "--emulator-profile",
+                 "--start-rate", "--step-factor", "--rate", "--hold", "--target-rate")
+
+
+def _options(argv: list[str]) -> dict[str, str]:
+    return {argv[i]: argv[i + 1] for i in range(len(argv) - 1) if argv[i].startswith("--")}
+
+
+def test_the_budget_is_split_fixed_suites_first_then_by_weight() -> None:
+    quick = DEPTH["quick"]
+    shares = split_budget(480, quick, list(SUITES))
+    fixed = quick.fixed_s["spec-lint"] + quick.fixed_s["load-smoke"] + quick.fixed_s["load-ratelimit"]
+    assert shares["contracts"] == round((480 - fixed) * 0.6, 1) and shares["scenarios"] == round((480 - fixed) * 0.4, 1)
+    assert sum(shares.values()) == pytest.approx(480, abs=0.2)
+    # a suite left out leaves its share to the others; a budget too small still gives each a minimum
+    assert split_budget(480, quick, ["contracts"]) == {"contracts": 480}
+    assert split_budget(60, quick, list(SUITES))["scenarios"] == MIN_SHARE_S
+    # the timeout is the share plus a margin (for hangs), never less than the share
+    seconds, fraction = quick.margin
+    assert suite_timeout("contracts", 213, quick) == 213 + seconds
+    assert suite_timeout("contracts", 2000, quick) == 2000 + fraction * 2000 > 2000 + seconds
+    assert suite_timeout("load-smoke", 30, quick) == quick.timeout_s["load-smoke"]
+
+
+def test_each_budgeted_suite_gets_its_share_and_the_rate_on_its_own_command_line() -> None:
+    parser = _parser_with(contracts=_SUITE_OPTIONS, scenarios=("--target", "--report-dir"), load=_LOAD_OPTIONS)
+    plans = {p.name: p for p in build_plan(_args(target_rate="10:20", time_budget=600), parser, "out")}
+    contracts = _options(plans["contracts"].argv)
+    share = split_budget(600, DEPTH["quick"], ["contracts", "scenarios", "load-smoke", "load-ratelimit"])
+    assert contracts["--time-budget"] == f"{share['contracts']:g}" and contracts["--rate"] == "10:20"
+    assert plans["contracts"].budget_s == share["contracts"]
+    assert plans["contracts"].timeout == suite_timeout("contracts", share["contracts"], DEPTH["quick"])
+    # a command that lacks an option is not handed it
+    assert "--time-budget" not in plans["scenarios"].argv and "--rate" not in plans["scenarios"].argv
+    # load's --rate is its offered rate: the pacing limit goes to its --target-rate (set-up steps)
+    assert _options(plans["load-smoke"].argv).get("--rate") is None
+    assert _options(plans["load-smoke"].argv)["--target-rate"] == "10:20"
+    # --suite-timeout wins over the budget's timeouts
+    fixed = {p.name: p for p in build_plan(_args(suite_timeout=42), parser, "out")}
+    assert {p.timeout for p in fixed.values()} == {42}
+
+
+def test_the_real_commands_take_the_budget_and_the_rate_when_they_offer_them() -> None:
+    plans = {p.name: p for p in build_plan(_args(target_rate="17:33"), build_parser(), "out")}
+    for name in ("contracts", "scenarios"):
+        offered = command_options(build_parser(), [name]) or set()
+        argv = _options(plans[name].argv)
+        assert ("--time-budget" in argv) == ("--time-budget" in offered), name
+        assert ("--rate" in argv) == ("--rate" in offered), name
+
+
+def test_the_ratelimit_ramp_on_a_url_target_comes_from_its_limit() -> None:
+    parser = _parser_with(load=_LOAD_OPTIONS)
+    url = "http://127.0.0.1:19251"
+    plans = {p.name: p for p in build_plan(_args(target=url), parser, "out", limit=Limit(17, 33))}
+    ramp = _options(plans["load-ratelimit"].argv)
+    assert (ramp["--start-rate"], ramp["--step-factor"], ramp["--rate"]) == ("6.8", "1.5", "40.8")
+    assert "--emulator-rate-limit" not in ramp
+    # pacing off (--rate off): the ramp is still around the documented limit
+    off = {p.name: p for p in build_plan(_args(target=url), parser, "out", limit=None)}
+    assert _options(off["load-ratelimit"].argv)["--rate"] == "40.8"
+    assert ratelimit_ramp(Limit(50, 50), DEPTH["quick"])["--start-rate"] == "20"
+
+
+def test_what_the_user_allows_reaches_the_suites_that_take_it() -> None:
+    parser = _parser_with(contracts=(*_SUITE_OPTIONS, "--allow-writes", "--allow-operation"),
+                          scenarios=("--target", "--report-dir", "--allow-writes"), load=_LOAD_OPTIONS)
+    plans = {p.name: p for p in build_plan(_args(allow_writes=True, allow_operation=["POST /calls", "PUT /me"]),
+                                           parser, "out")}
+    argv = plans["contracts"].argv
+    assert "--allow-writes" in argv and argv.count("--allow-operation") == 2 and "PUT /me" in argv
+    assert "--allow-writes" in plans["scenarios"].argv and "--allow-operation" not in plans["scenarios"].argv
+    assert "--allow-writes" not in plans["load-smoke"].argv
+    assert "--allow-writes" not in build_plan(_args(), parser, "out")[1].argv

@@ -62,8 +62,18 @@ def test_quick_check_on_the_embedded_gateway_emulator_passes(tmp_path: Path) -> 
 @pytest.fixture
 def leaking_emulator() -> Iterator[str]:
     """``voipbin-harness emulator --fault leak-list --port 0``: lists include another customer's item."""
-    proc = subprocess.Popen([sys.executable, "-m", "voipbin_harness", "emulator", "--fault", "leak-list", "--port", "0",
-                             "--no-rate-limit"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    yield from _emulator("--fault", "leak-list", "--no-rate-limit")
+
+
+@pytest.fixture
+def gateway_emulator() -> Iterator[str]:
+    """``voipbin-harness emulator --port 0 --no-rate-limit``: the gateway profile as a URL target."""
+    yield from _emulator("--no-rate-limit")
+
+
+def _emulator(*args: str) -> Iterator[str]:
+    proc = subprocess.Popen([sys.executable, "-m", "voipbin_harness", "emulator", "--port", "0", *args],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert proc.stdout is not None
         deadline = time.monotonic() + 30
@@ -79,12 +89,17 @@ def leaking_emulator() -> Iterator[str]:
         proc.wait(timeout=15)
 
 
+ENV = {"VOIPBIN_USERNAME": ALPHA.admin.username, "VOIPBIN_PASSWORD": ALPHA.admin.password,
+       "VOIPBIN_ACCESSKEY": ALPHA.accesskey, "VOIPBIN_OTHER_USERNAME": BRAVO.admin.username,
+       "VOIPBIN_OTHER_PASSWORD": BRAVO.admin.password, "VOIPBIN_OTHER_ACCESSKEY": BRAVO.accesskey,
+       "VOIPBIN_JWT_KEY": DEFAULT_JWT_KEY, "VOIPBIN_AGENT_USERNAME": ALPHA.agents[1].username,
+       "VOIPBIN_AGENT_PASSWORD": ALPHA.agents[1].password,
+       # both URL emulators here run with --no-rate-limit, which a URL target cannot tell: unpaced
+       "VOIPBIN_RATE": "off"}
+
+
 def test_a_target_that_leaks_another_customers_item_fails_as_new(tmp_path: Path, leaking_emulator: str) -> None:
-    env = {"VOIPBIN_USERNAME": ALPHA.admin.username, "VOIPBIN_PASSWORD": ALPHA.admin.password,
-           "VOIPBIN_ACCESSKEY": ALPHA.accesskey, "VOIPBIN_OTHER_USERNAME": BRAVO.admin.username,
-           "VOIPBIN_OTHER_PASSWORD": BRAVO.admin.password, "VOIPBIN_OTHER_ACCESSKEY": BRAVO.accesskey,
-           "VOIPBIN_JWT_KEY": DEFAULT_JWT_KEY, "VOIPBIN_AGENT_USERNAME": ALPHA.agents[1].username,
-           "VOIPBIN_AGENT_PASSWORD": ALPHA.agents[1].password}
+    env = ENV
     report = tmp_path / "check"
     result, _ = _check("--quick", "--target", leaking_emulator, "--baseline", str(BASELINE), "--report-dir", str(report),
                        env=env)
@@ -121,3 +136,21 @@ def test_two_runs_with_history_compare_the_second_with_the_first(tmp_path: Path)
     assert second["history"]["regressions"] == 0  # one earlier run is too few to judge (history.py)
     page = (tmp_path / "run1" / "index.html").read_text()
     assert "Compared with the last run" in page and "load-smoke: latency and throughput per run" in page
+
+
+def test_the_real_contracts_suite_stopped_by_its_timeout_keeps_its_findings(tmp_path: Path,
+                                                                             gateway_emulator: str) -> None:
+    """A full-depth contracts run cannot end in 40 s: check stops it (SIGINT, its xdist workers
+    included) and the report still holds what it found, marked incomplete, new against no baseline."""
+    report = tmp_path / "check"
+    result, elapsed = _check("--only", "contracts", "--target", gateway_emulator, "--suite-timeout", "40",
+                             "--baseline", "none", "--report-dir", str(report), env=ENV)
+    _assert_no_secret(report)
+    document = json.loads((report / "summary.json").read_text())
+    contracts = next(s for s in document["suites"] if s["name"] == "contracts")
+    assert contracts["status"] == "incomplete" and contracts["reason"].startswith("timed out after 40 s"), contracts
+    found = [f for f in document["findings"] if f["suite"] == "contracts"]
+    assert found and all(not f["known"] for f in found)
+    assert f"; {len(found)} finding" in contracts["reason"]
+    assert result.returncode == 1 and document["verdict"] == "fail" and not document["complete"]
+    print(f"stopped contracts run: {len(found)} findings kept, check took {elapsed:.0f} s")

@@ -85,3 +85,32 @@ def test_a_run_in_progress_says_so() -> None:
     document = _document()
     document["running"] = "Scenarios"
     assert "Run in progress: Scenarios is running" in _text(render_html(document))
+
+
+def test_pacing_budget_and_unexercised_operations_are_rendered() -> None:
+    pacing = {"limit": "17:33", "source": "the gateway's documented per-customer limit (--rate to change)",
+              "rate": 15.3, "slowed_to": 12.24, "requests": 4321, "paced_waits": 987, "paced_seconds": 123.4,
+              "rate_limited": 7, "retry_waits": 6, "retry_wait_seconds": 6.5, "gave_up": 1}
+    contracts = SuiteResult(name="contracts", title="Contracts", kind="pytest", status="incomplete", complete=False,
+                            exit_code=2, budget_s=213.0, timeout_s=303.0, duration_s=250.0,
+                            summary={"complete": False, "findings": [], "pacing": pacing,
+                                     "plan": {"time_budget_s": 213.0},
+                                     "operations": {"total": 410, "exercised": 408, "not_tested": [
+                                         {"operation": "PUT /agents/{id}/password",
+                                          "reason": "changes a credential the harness runs with"},
+                                         {"operation": "POST /calls", "reason": "costs money: name it"}]}})
+    scenarios = SuiteResult(name="scenarios", title="Scenarios", kind="pytest", status="passed", complete=True,
+                            exit_code=0, summary={"complete": True, "findings": []})  # from before pacing: no block
+    document = build_document(started_epoch=time.time(), suites=[contracts, scenarios], baseline=Baseline(),
+                              target={"name": "http://127.0.0.1:1", "label": "http://127.0.0.1:1"}, spec={},
+                              quick=True, versions={},
+                              budget={"time_budget_s": 480.0, "depth": "quick", "rate": "17:33",
+                                      "rate_source": "the gateway's documented per-customer limit"})
+    text = _text(render_html(document))
+    assert "Time budget 8 min 00 s" in text and "under 17:33 req/s:burst per customer" in text
+    row = text[text.index("Contracts incomplete"):][:400]
+    for figure in ("15.3 req/s", "3 min 33 s", "5 min 03 s", "4,321", "987", "2 min 03 s", "7", "6.5 s", "12.2"):
+        assert figure in row, (figure, row)
+    assert "Scenarios not reported by the suite" in text
+    assert "2 operations left unexercised" in text
+    assert "changes a credential the harness runs with 1 PUT /agents/{id}/password" in text

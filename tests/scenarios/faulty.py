@@ -13,8 +13,15 @@ from contextlib import contextmanager
 from dataclasses import replace
 from urllib.parse import parse_qsl, urlencode
 
-from voipbin_harness.conventions.auth import Permission, mint_token, unverified_agent
+from voipbin_harness.conventions.auth import BEARER_PREFIX, Permission, mint_token, unverified_agent
 from voipbin_harness.conventions.envelope import Reason, Status, envelope, new_request_id
+from voipbin_harness.conventions.pagination import (
+    NEXT_TOKEN_FIELD,
+    PAGE_SIZE_PARAM,
+    PAGE_TOKEN_PARAM,
+    RESULT_FIELD,
+)
+from voipbin_harness.conventions.resources import BASE_PATH
 from voipbin_harness.emulator import EmulatorConfig, create_app
 from voipbin_harness.emulator.server import EmulatorServer, Request, Response
 from voipbin_harness.spec import Spec
@@ -37,12 +44,12 @@ def _with_query(request: Request, pairs: list[tuple[str, str]]) -> Request:
 def looping_token(app: Handler) -> Handler:
     """Every list page says there is a next page, always with the same token: a walk never ends."""
     def handler(request: Request) -> Response:
-        pairs = [(k, v) for k, v in _query(request) if not (k == "page_token" and v == LOOP_TOKEN)]
+        pairs = [(k, v) for k, v in _query(request) if not (k == PAGE_TOKEN_PARAM and v == LOOP_TOKEN)]
         response = app(_with_query(request, pairs))
         if request.method == "GET" and response.status == 200 and response.body.startswith(b"{"):
             body = json.loads(response.body)
-            if isinstance(body, dict) and "result" in body:
-                body["next_page_token"] = LOOP_TOKEN
+            if isinstance(body, dict) and RESULT_FIELD in body:
+                body[NEXT_TOKEN_FIELD] = LOOP_TOKEN
                 response = replace(response, body=json.dumps(body).encode())
         return response
     return handler
@@ -51,7 +58,7 @@ def looping_token(app: Handler) -> Handler:
 def page_size_ignored(app: Handler) -> Handler:
     """``page_size`` is dropped, so every page has the default size whatever was asked."""
     def handler(request: Request) -> Response:
-        return app(_with_query(request, [(k, v) for k, v in _query(request) if k != "page_size"]))
+        return app(_with_query(request, [(k, v) for k, v in _query(request) if k != PAGE_SIZE_PARAM]))
     return handler
 
 
@@ -68,7 +75,7 @@ def header_beats_cookie(app: Handler) -> Handler:
 def deleted_key_still_works(app: Handler) -> Handler:
     """``DELETE /accesskeys/{id}`` answers like a delete but deletes nothing."""
     def handler(request: Request) -> Response:
-        if request.method == "DELETE" and request.path.startswith("/v1.0/accesskeys/"):
+        if request.method == "DELETE" and request.path.startswith(f"{BASE_PATH}/accesskeys/"):
             return app(replace(request, method="GET"))
         return app(request)
     return handler
@@ -77,7 +84,7 @@ def deleted_key_still_works(app: Handler) -> Handler:
 def bad_json_is_500(app: Handler) -> Handler:
     """A body that is not JSON gets 500 INTERNAL instead of 400."""
     def handler(request: Request) -> Response:
-        if request.method in ("POST", "PUT") and request.body and request.path.startswith("/v1.0/"):
+        if request.method in ("POST", "PUT") and request.body and request.path.startswith(BASE_PATH + "/"):
             try:
                 json.loads(request.body)
             except ValueError:
@@ -93,10 +100,10 @@ def agent_acts_as_admin(app: Handler) -> Handler:
     """A customer-agent-level agent's token is served as if the agent were customer admin."""
     def handler(request: Request) -> Response:
         auth = request.headers.get("authorization", "")
-        agent = unverified_agent(auth[len("Bearer "):]) if auth.startswith("Bearer ") else None
+        agent = unverified_agent(auth[len(BEARER_PREFIX):]) if auth.startswith(BEARER_PREFIX) else None
         if agent and int(agent.get("permission") or 0) == Permission.CUSTOMER_AGENT:
             token = mint_token({**agent, "permission": Permission.CUSTOMER_ADMIN}, JWT_KEY)
-            request = replace(request, headers={**request.headers, "authorization": f"Bearer {token}"})
+            request = replace(request, headers={**request.headers, "authorization": BEARER_PREFIX + token})
         return app(request)
     return handler
 

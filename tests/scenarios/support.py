@@ -19,7 +19,7 @@ from tests.support import ACCOUNTS, JWT_KEY, KEYS
 from voipbin_harness.findings import read_summary
 from voipbin_harness.spec.loader import repo_root
 
-__all__ = ["Outcome", "credentials_env", "run_scenarios"]
+__all__ = ["Outcome", "credentials_env", "run_scenarios", "scenarios_command", "scenarios_env"]
 
 SUITE_TIMEOUT = 240  # seconds; a hang of the suite fails the test instead of blocking CI
 
@@ -54,16 +54,32 @@ class Outcome:
         return f"exit {self.code}, checks {sorted(self.checks)}\n{tail}"
 
 
-def run_scenarios(target: str, selection: list[str], report_dir: Path, *, extra: list[str] | None = None,
-                  env: dict[str, str] | None = None, timeout: float = SUITE_TIMEOUT) -> Outcome:
-    """``python -m pytest <selection> --target <target> --report-dir <report_dir>`` from the repo root."""
+def scenarios_command(target: str, selection: list[str], report_dir: Path, *, extra: list[str] | None = None,
+                      rate: str | None = "off") -> list[str]:
+    """The pytest command line of one run; ``rate`` is passed as ``--rate`` (default ``off``: the test
+    emulators run without limits, and a URL target is otherwise paced at the documented 17 req/s)."""
     root = repo_root()
-    cmd = [sys.executable, "-m", "pytest", *[str(root / s) for s in selection], "--target", target,
-           "--report-dir", str(report_dir), "-q", "-p", "no:cacheprovider", *(extra or [])]
+    return [sys.executable, "-m", "pytest", *[str(root / s) for s in selection], "--target", target,
+            "--report-dir", str(report_dir), "-q", "-p", "no:cacheprovider",
+            *(["--rate", rate] if rate else []), *(extra or [])]
+
+
+def scenarios_env(report_dir: Path, env: dict[str, str] | None = None) -> dict[str, str]:
     child_env = {**os.environ, **credentials_env(), "HYPOTHESIS_PROFILE": "ci",
                  "HYPOTHESIS_STORAGE_DIRECTORY": str(report_dir / ".hypothesis"), **(env or {})}
-    child_env.pop("VOIPBIN_TARGET", None)
-    result = subprocess.run(cmd, cwd=root, env=child_env, capture_output=True, text=True, timeout=timeout,
+    for name in ("VOIPBIN_TARGET", "VOIPBIN_RATE"):
+        child_env.pop(name, None)
+    return child_env
+
+
+def run_scenarios(target: str, selection: list[str], report_dir: Path, *, extra: list[str] | None = None,
+                  env: dict[str, str] | None = None, timeout: float = SUITE_TIMEOUT, rate: str | None = "off"
+                  ) -> Outcome:
+    """``python -m pytest <selection> --target <target> --report-dir <report_dir> --rate <rate>`` from the
+    repo root."""
+    root = repo_root()
+    cmd = scenarios_command(target, selection, report_dir, extra=extra, rate=rate)
+    result = subprocess.run(cmd, cwd=root, env=scenarios_env(report_dir, env), capture_output=True, text=True, timeout=timeout,
                             check=False)
     summary = read_summary(report_dir) if (report_dir / "summary.json").exists() else {}
     return Outcome(result.returncode, result.stdout + result.stderr, summary)

@@ -17,12 +17,13 @@ from hypothesis import HealthCheck, given, settings
 
 from scenarios import strategies as s
 from scenarios.actors import Actor
-from scenarios.client import Api, Auth, Exchange
+from scenarios.client import Api, Auth
+from scenarios.exchange import Exchange
 from scenarios.failures import ScenarioFailure, Verdict, findings_in, stable_key
 from scenarios.promises import P
 from voipbin_harness.conventions.auth import find_credential
 from voipbin_harness.conventions.pagination import MAX_PAGE_SIZE, InvalidPageSize, parse_page_size
-from voipbin_harness.conventions.resources import is_e164, is_uuid
+from voipbin_harness.conventions.resources import BASE_PATH, is_e164, is_uuid
 from voipbin_harness.redact import register_secret
 from voipbin_harness.spec import Spec
 
@@ -112,7 +113,7 @@ def test_bad_bodies_break_the_schema(spec: Spec, collection: str) -> None:
 
 # -- verdicts, findings, reproduce lines --------------------------------------------------------------
 def _exchange(status: int, body: bytes, headers: dict[str, str] | None = None, **request: object) -> Exchange:
-    return Exchange(method=str(request.get("method", "GET")), url="http://127.0.0.1:9/v1.0/flows",
+    return Exchange(method=str(request.get("method", "GET")), url=f"http://127.0.0.1:9{BASE_PATH}/flows",
                     query=dict(request.get("query", {})), label="GET /flows",
                     request_headers=dict(request.get("sent", {})), request_body=None, status=status,
                     headers=httpx.Headers(headers or {}), content=body,
@@ -168,7 +169,7 @@ def _walking_api(spec: Spec, pages: list[dict]) -> Api:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=next(answers, {"result": [], "next_page_token": ""}))
 
-    api = Api("http://127.0.0.1:9", "/v1.0", spec)
+    api = Api("http://127.0.0.1:9", BASE_PATH, spec)
     api._client = httpx.Client(transport=httpx.MockTransport(handler))  # noqa: SLF001 - canned answers
     return api
 

@@ -16,8 +16,8 @@ def add_target(parser: argparse.ArgumentParser) -> None:
 
 def add_spec(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--spec", default=None, metavar="PATH|URL",
-                        help="OpenAPI document: a bundled YAML/JSON file, a split directory or a URL "
-                             "(env VOIPBIN_SPEC; default ../shared/voipbin/openapi.yaml, else the live URL)")
+                        help="OpenAPI document: a bundled YAML/JSON file, a split directory, a URL, 'pinned' or 'live' "
+                             "(env VOIPBIN_SPEC; default: the copy pinned in the package; 'live': the live spec)")
 
 
 def add_report_dir(parser: argparse.ArgumentParser, default: str) -> None:

@@ -20,26 +20,31 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from ..conventions.ratelimit import Limit
 from ..errors import HarnessError
 from ..redact import redact_text
 from ..spec import load_spec
 from ..spec.loader import repo_root
-from ..target import resolve
-from ._common import add_report_dir, add_spec, add_target
+from ..target import rate_limit_of, resolve
+from ._common import add_rate, add_report_dir, add_spec, add_target
+
+if TYPE_CHECKING:
+    from ..spec.diff import DiffResult
 
 __all__ = ["DEFAULT_BASELINE", "register", "run"]
 
 DEFAULT_BASELINE = "reports/baselines/gateway-emulator.json"  # relative to the checkout
 _OWNED = ("summary.json", "index.html", "allure-results", "allure-report")
+SPEC_DIFF_DIR = "spec-diff"  # --previous-spec: the diff's JSON and markdown
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from ..report.plan import DEFAULT_EMULATOR_RATE_LIMIT, SUITES
+    from ..report.plan import DEFAULT_EMULATOR_RATE_LIMIT, DEPTH, SUITES
 
     parser = subparsers.add_parser(
         "check", help="run every suite and write one report (pre-release gate, nightly job)",
@@ -57,7 +62,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"per-customer limit of the emulator the ratelimit profile runs against "
                              f"(default {DEFAULT_EMULATOR_RATE_LIMIT})")
     parser.add_argument("--quick", action="store_true",
-                        help="a run of at most 3 minutes (few examples, short load runs); default: release-gate depth")
+                        help="few examples, short load runs: about 2 minutes against the embedded emulator, at most "
+                             "10 against a gateway limited to 17 req/s; default: release-gate depth")
+    add_rate(parser)
+    parser.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
+                        help=f"the whole run's time budget, shared between the suites; contracts and scenarios plan "
+                             f"their examples from their share and the rate (default {DEPTH['quick'].budget_s:g} with "
+                             f"--quick, {DEPTH['full'].budget_s:g} without)")
+    parser.add_argument("--allow-writes", action="store_true",
+                        help="against a non-loopback target, let contracts and scenarios send unsafe methods too "
+                             "(default: safe methods only)")
+    parser.add_argument("--allow-operation", action="append", default=[], metavar='"METHOD /path"',
+                        help="send this operation although it costs money, reaches people or changes what the "
+                             "harness runs with (repeatable; passed to the suites that take it)")
     parser.add_argument("--baseline", metavar="FILE|none", default=None,
                         help=f"known deviations (YAML or JSON); default {DEFAULT_BASELINE} for the embedded "
                              "gateway-profile emulator, none otherwise; 'none' for no baseline")
@@ -71,7 +88,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"run only this suite (repeatable): {', '.join(SUITES)}")
     parser.add_argument("--skip", action="append", choices=SUITES, metavar="SUITE", help="leave this suite out (repeatable)")
     parser.add_argument("--suite-timeout", type=float, default=None, metavar="SECONDS",
-                        help="stop a suite that runs longer than this (default: per suite, by depth)")
+                        help="stop a suite that runs longer than this (default: its share of the time budget "
+                             "plus a margin)")
+    parser.add_argument("--previous-spec", metavar="FILE", default=None,
+                        help="the spec version clients were written against: the report lists what changed since it "
+                             "(spec diff, breaking or not; also in spec-diff/) and contracts exercise the changed "
+                             "operations first")
     parser.add_argument("--write-baseline", metavar="FILE", default=None,
                         help="also write a baseline accepting every finding of this run (reasons to fill in)")
     parser.add_argument("--no-allure-html", action="store_true",
@@ -90,12 +112,14 @@ def _baseline_path(args: argparse.Namespace) -> Path | None:
     return None
 
 
-def _target_info(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    """(what the report says about the target, why it cannot be reached or ""). No secret in either."""
+def _target_info(args: argparse.Namespace) -> tuple[dict[str, Any], str, Limit | None, str]:
+    """(what the report says about the target, why it cannot be reached or "", the per-customer
+    limit the suites pace themselves by and where it comes from). No secret in any."""
     target = resolve(args.target)  # a bad value is a HarnessError; credentials get registered for redaction
+    limit, source = rate_limit_of(target, args.target_rate)  # a bad --rate is a HarnessError too
     if target.is_emulator:
         return {"name": "emulator", "label": f"embedded emulator ({args.emulator_profile} profile)",
-                "origin": "", "emulator_profile": args.emulator_profile, "loopback": True}, ""
+                "origin": "", "emulator_profile": args.emulator_profile, "loopback": True}, "", limit, source
     parts = urlsplit(target.name if "://" in target.name else target.origin)
     clean = urlunsplit((parts.scheme, parts.hostname + (f":{parts.port}" if parts.port else ""), parts.path, "", ""))
     creds = target.credentials
@@ -106,13 +130,20 @@ def _target_info(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     try:
         target.check_reachable()
     except HarnessError as exc:
-        return info, exc.one_line()
-    return info, ""
+        return info, exc.one_line(), limit, source
+    return info, "", limit, source
 
 
 def _spec_info(source: str | None) -> dict[str, Any]:
     spec = load_spec(source)  # an unreadable spec is a HarnessError: exit 2 before anything runs
     return {"source": spec.source, "title": spec.title, "version": spec.version, "operations": len(spec.operations)}
+
+
+def _spec_diff(previous: str, source: str | None) -> DiffResult:
+    """What changed from the ``--previous-spec`` to the spec of this run (``spec diff``)."""
+    from ..spec.diff import diff_specs
+
+    return diff_specs(load_spec(previous), load_spec(source))
 
 
 def _prepare(report_dir: Path, names: tuple[str, ...]) -> None:
@@ -145,9 +176,10 @@ def _validate(args: argparse.Namespace) -> None:
         raise HarnessError(f"--tolerance must be a fraction such as 0.2, got {args.tolerance}")
     if args.suite_timeout is not None and args.suite_timeout <= 0:
         raise HarnessError("--suite-timeout must be positive")
+    if args.time_budget is not None and not 0 < args.time_budget <= 7 * 86400:
+        raise HarnessError(f"--time-budget must be a number of seconds > 0, got {args.time_budget:g}")
     if args.history and Path(args.history).exists() and not Path(args.history).is_dir():
         raise HarnessError(f"--history {args.history} is a file, not a folder")
-    from ..conventions.ratelimit import Limit
     try:
         Limit.parse(args.emulator_rate_limit)
     except (ValueError, TypeError):
@@ -157,22 +189,30 @@ def _validate(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..cli import build_parser
     from ..report.baseline import load_baseline
-    from ..report.plan import SUITES, build_plan
+    from ..report.plan import DEPTH, SUITES, budget_block, build_plan
     from ..report.session import CheckSession
 
     started = time.time()
     _validate(args)
     baseline = load_baseline(_baseline_path(args))
     spec = _spec_info(args.spec)
-    target, unreachable = _target_info(args)
+    diff = _spec_diff(args.previous_spec, args.spec) if args.previous_spec else None  # unreadable: exit 2 now
+    target, unreachable, limit, source = _target_info(args)
     report_dir = Path(args.report_dir)
-    _prepare(report_dir, SUITES)
-    plans = build_plan(args, build_parser(), str(report_dir), unreachable=unreachable)
+    _prepare(report_dir, (*SUITES, SPEC_DIFF_DIR))
+    if diff is not None:
+        from .spec import write_diff
+
+        write_diff(diff, report_dir / SPEC_DIFF_DIR)
+        spec["diff"] = {**diff.report_block(), "files": [f"{SPEC_DIFF_DIR}/diff.json", f"{SPEC_DIFF_DIR}/diff.md"]}
+    plans = build_plan(args, build_parser(), str(report_dir), unreachable=unreachable, limit=limit)
+    budget = budget_block(plans, args.time_budget or DEPTH["quick" if args.quick else "full"].budget_s, args.quick,
+                          limit, source)
     command = redact_text(shlex.join(["voipbin-harness", *sys.argv[1:]]) if sys.argv[1:2] == ["check"]
                           else "voipbin-harness check")
     reset = _emulator_reset(target["origin"]) if target["name"] != "emulator" and target["loopback"] else None
     session = CheckSession(report_dir=report_dir, plans=plans, baseline=baseline, target=target, spec=spec,
-                           between_suites=reset,
+                           between_suites=reset, budget=budget,
                            quick=args.quick, command=command, started=started, history=args.history,
                            tolerance=args.tolerance, fail_on_regression=args.fail_on_regression,
                            allure_html=not args.no_allure_html)

@@ -6,6 +6,9 @@ Builds the pytest command line only: ``voipbin-harness contracts <options>`` run
 ``DIR/junit.xml`` and ``DIR/allure-results/``). Before that it checks what it can in one line each:
 the spec loads, the target name is valid, and a non-emulator target answers and accepts the
 credentials. Exit 0: every operation keeps its contract; 1: findings; 2: could not run.
+
+SIGINT or SIGTERM to this command reaches pytest as one SIGINT, and the command waits for it to
+write its summary (marked incomplete) instead of killing it: a stopped run keeps its findings.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ from pathlib import Path
 from ..conventions.ratelimit import Limit
 from ..errors import HarnessError
 from ..spec import load_spec
-from ..target import is_loopback_url, open_target, resolve
-from ._common import add_report_dir, add_spec, add_target
+from ..target import is_loopback_url, open_target, rate_limit_of, resolve
+from ._common import add_rate, add_report_dir, add_spec, add_target
 from ._pytest import run_suite
 
 __all__ = ["DEFAULT_REPORT_DIR", "build_pytest_args", "register", "run"]
@@ -55,10 +58,14 @@ def _phases(text: str) -> str:
     return ",".join(p for p in PHASES if p in phases)
 
 
-def _rate(text: str) -> str:
-    if text != "off" and not re.fullmatch(r"\d+/[smhd]", text):
-        raise argparse.ArgumentTypeError(f"N/s, N/m, N/h or off, got {text!r}")
-    return text
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected more than 0 seconds, got {text!r}")
+    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -66,10 +73,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "contracts", help="every operation against its spec and the VoIPBIN conventions (Schemathesis)",
         description="Schemathesis's examples, coverage and fuzzing phases over every operation, positive and "
                     "negative data, plus the VoIPBIN convention checks (error envelope, request id, lists, "
-                    "created resources, 401 without credentials, 429 answers) and CRUD workflows. Against a "
-                    "non-loopback target only safe methods unless --allow-writes, costly operations only when "
-                    "named, with a client-side rate limit and a request budget. Exit 0 when every operation "
-                    "keeps its contract, 1 on findings, 2 when the run cannot start.")
+                    "created resources, 401 without credentials, 429 answers) and CRUD workflows, every request paced "
+                    "under the target's rate limit (--rate). Operations that could change what the harness runs "
+                    "with (its agents' passwords and permissions, its access keys, its customer) are never sent "
+                    "unless named with --allow-operation. Against a non-loopback target only safe methods unless "
+                    "--allow-writes, costly operations only when named, with a request budget. Exit 0 when every "
+                    "operation keeps its contract, 1 on findings, 2 when the run cannot start.")
     add_target(parser)
     add_spec(parser)
     add_report_dir(parser, DEFAULT_REPORT_DIR)
@@ -85,21 +94,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--allow-writes", action="store_true",
                         help="send non-safe methods to a non-loopback target")
     parser.add_argument("--allow-operation", action="append", default=[], metavar='"METHOD /path"',
-                        help="allow one operation that costs money or reaches people (repeatable)")
-    parser.add_argument("--client-rate-limit", type=_rate, default=None, metavar="N/s|off",
-                        help="client-side request rate (default: off on loopback, 5/s otherwise)")
+                        help="allow one operation that could change the credentials or customer the harness runs "
+                             "with (on any target), or that costs money or reaches people (repeatable)")
+    add_rate(parser)
+    parser.add_argument("--time-budget", type=_seconds, default=None, metavar="SECONDS",
+                        help="fit the run in SECONDS at the --rate: a planned quota of requests per operation so "
+                             "that every operation is exercised (default: no plan, every generated case is sent)")
     parser.add_argument("--request-budget", type=int, default=None, metavar="N",
                         help="stop after N requests (default: none on loopback, 2000 otherwise; 0 = none)")
     parser.add_argument("--phases", type=_phases, default=None, metavar="LIST",
                         help=f"comma list of {', '.join(PHASES)} (default: all)")
     parser.add_argument("--workers", type=_positive_int, default=None, metavar="N",
                         help=f"pytest-xdist worker processes (default {DEFAULT_WORKERS} against the embedded "
-                             "emulator or a loopback URL, 1 otherwise: the budget and rate limit apply per worker)")
+                             "emulator or a loopback URL, 1 otherwise; the workers share the --rate)")
     parser.add_argument("--emulator-profile", choices=["gateway", "conformant"],
                         default=os.environ.get("VOIPBIN_EMULATOR_PROFILE", "gateway"),
                         help="profile of the embedded emulator with --target emulator (default gateway)")
     parser.add_argument("--emulator-rate-limit", default=None, metavar="RPS:BURST",
                         help="per-customer rate limit of the embedded emulator (default: off)")
+    parser.add_argument("--previous-spec", default=None, metavar="FILE",
+                        help="an older version of the spec: the operations changed or added since it "
+                             "(spec diff) are exercised first")
     parser.set_defaults(func=run)
 
 
@@ -109,8 +124,12 @@ def build_pytest_args(args: argparse.Namespace) -> list[str]:
             "--emulator-profile", args.emulator_profile, "--auth", args.auth]
     if args.spec:
         argv += ["--spec", str(Path(args.spec).resolve()) if Path(args.spec).exists() else args.spec]
+    previous = getattr(args, "previous_spec", None)
+    if previous:
+        argv += ["--previous-spec", str(Path(previous).resolve()) if Path(previous).exists() else previous]
     for flag, value in (("--max-examples", args.max_examples), ("--seed", args.seed),
-                        ("--client-rate-limit", args.client_rate_limit), ("--request-budget", args.request_budget),
+                        ("--rate", args.target_rate), ("--time-budget", args.time_budget),
+                        ("--request-budget", args.request_budget),
                         ("--phases", args.phases), ("--emulator-rate-limit", args.emulator_rate_limit)):
         if value is not None:
             argv += [flag, str(value)]
@@ -140,10 +159,14 @@ def preflight(args: argparse.Namespace) -> None:
         except ValueError as exc:
             raise HarnessError(f"--emulator-rate-limit: {exc}") from None
     spec = load_spec(args.spec)
+    if getattr(args, "previous_spec", None):
+        load_spec(args.previous_spec)  # an unreadable older spec: one line, before pytest
     target = resolve(args.target)
+    rate_limit_of(target, args.target_rate)  # a bad --rate / $VOIPBIN_RATE: one line, before pytest
     if target.is_emulator:
         return
-    with open_target(args.target, spec_source=spec.source, base_path=spec.base_path or "/v1.0") as opened:
+    with open_target(args.target, spec_source=spec.source, base_path=spec.base_path or "/v1.0",
+                     rate=args.target_rate) as opened:
         opened.auth(args.auth)
 
 
@@ -152,3 +175,4 @@ def run(args: argparse.Namespace) -> int:
     # -q --tb=no: one line per failing operation, the details are in the reports; --assert=plain: the suite
     # asserts nothing with `assert`, and rewriting every plugin module costs seconds when bytecode is not cached
     return run_suite("contracts", [*build_pytest_args(args), "-q", "--tb=no", "--assert=plain"])
+

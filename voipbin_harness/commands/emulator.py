@@ -15,6 +15,7 @@ import ipaddress
 import sys
 import time
 
+from ..conventions.auth import LOGIN_PATH
 from ..conventions.ratelimit import DEFAULT_AUTH_IP_LIMIT, DEFAULT_CUSTOMER_LIMIT, DEFAULT_IP_LIMIT, Limit
 from ..errors import ExitCode, HarnessError
 from ._common import add_spec
@@ -26,12 +27,13 @@ _LOOPBACK_NAMES = ("localhost",)
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     from ..emulator.config import PROFILES
+    from ..emulator.control import CONTROL_PREFIX
     from ..emulator.faults import FAULTS
     from ..emulator.tenants import DEFAULT_JWT_KEY
 
     parser = subparsers.add_parser(
         "emulator", help="serve the VoIPBIN emulator (gateway-faithful or spec-conformant)",
-        description="Serve every operation of the spec under its base path, plus POST /auth/login, GET /ping "
+        description=f"Serve every operation of the spec under its base path, plus POST {LOGIN_PATH}, GET /ping "
                     "and GET /openapi.json, with seeded tenants (see voipbin_harness/emulator/tenants.py).")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; others need --public)")
     parser.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
@@ -48,7 +50,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                              f"{DEFAULT_AUTH_IP_LIMIT})")
     parser.add_argument("--jwt-key", default=DEFAULT_JWT_KEY, metavar="KEY",
                         help="HMAC key that signs and verifies JWTs (default: the documented test key)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for generated data (default 0)")
+    parser.add_argument("--latency", metavar="MS[:JITTER]", default=None,
+                        help="add MS milliseconds (+-JITTER, uniform, seeded by --seed) to every answer, to "
+                             f"simulate a remote gateway offline (default: none; PUT {CONTROL_PREFIX}/latency "
+                             "changes it at run time)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for generated data and latency jitter (default 0)")
     parser.add_argument("--fault", action="append", default=[], choices=sorted(FAULTS), metavar="NAME",
                         help="break one promise on purpose (repeatable): " + ", ".join(FAULTS))
     parser.set_defaults(func=run)
@@ -76,7 +82,9 @@ def run(args: argparse.Namespace) -> int:
     def ready() -> None:
         limits = app.describe()["limits"]
         print(f"voipbin-harness emulator: {app.summary()}, ready in {time.monotonic() - started:.2f} s")
+        latency = app.describe()["latency"]
         print("rate limits: " + ", ".join(f"{k} {v or 'off'}" for k, v in limits.items())
+              + f"; latency {latency + ' ms' if latency else 'none'}"
               + (f"; faults: {', '.join(config.faults)}" if config.faults else ""))
         for tenant in config.tenants:
             agents = ", ".join(f"{a.username} (permission {a.permission:#x})" for a in tenant.agents)
@@ -108,6 +116,7 @@ def _check_host(host: str, public: bool) -> None:
 
 def _config(args: argparse.Namespace):  # -> EmulatorConfig
     from ..emulator.config import EmulatorConfig
+    from ..emulator.latency import Latency
 
     def parse(text: str | None, default: Limit, flag: str) -> Limit | None:
         if args.no_rate_limit:
@@ -119,6 +128,10 @@ def _config(args: argparse.Namespace):  # -> EmulatorConfig
         except ValueError as exc:
             raise HarnessError(f"{flag}: {exc}") from None
 
+    try:
+        latency = Latency.parse(args.latency) if args.latency is not None else Latency()
+    except ValueError as exc:
+        raise HarnessError(f"--latency: {exc}") from None
     return EmulatorConfig(
         profile=args.profile,
         customer_limit=parse(args.rate_limit, DEFAULT_CUSTOMER_LIMIT, "--rate-limit"),
@@ -127,4 +140,5 @@ def _config(args: argparse.Namespace):  # -> EmulatorConfig
         jwt_key=args.jwt_key,
         seed=args.seed,
         faults=tuple(args.fault),
+        latency=latency,
     )

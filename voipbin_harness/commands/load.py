@@ -6,6 +6,10 @@ in the spec, then runs ``python -m locust -f load/<profile>.py --headless ...``:
 to that process in ``VOIPBIN_*`` environment variables, never on its command line. The verdict
 (summary.json, exit code) is the locustfile's; this command adds the checks that need the
 parent's view (the child's exit, a last scan of the report folder for secrets).
+
+Against a rate-limited target only the set-up requests are paced (``--target-rate``, as every
+suite's ``--rate``: the target's per-customer limit); the measured load never is. The parent's
+own requests (the credentials check) are paced too, and added to summary.json's ``pacing``.
 """
 
 from __future__ import annotations
@@ -19,12 +23,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..conventions.resources import BASE_PATH
 from ..errors import ExitCode, HarnessError
-from ._common import add_spec, add_target
+from ..loadgen.profiles import PROFILES
+from ._common import add_rate, add_spec, add_target
 
 __all__ = ["register", "run"]
 
-PROFILES = ("smoke", "capacity", "ratelimit", "soak")
 _SECRET_SHAPES = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*|\bvb_[A-Za-z0-9]{8,}")
 _PASS_THROUGH = ("rate", "start_rate", "step_factor", "settle", "hold", "pool", "thresholds", "profiles", "auth",
                  "max_rate", "allow_remote", "duration")
@@ -32,6 +37,9 @@ _OVERHEAD_S = 90.0  # start-up, ratelimit's phase decision, drain, reports: on t
 
 
 def register(subparsers: Any) -> None:
+    from ..emulator.config import GATEWAY
+    from ..emulator.config import PROFILES as EMULATOR_PROFILES
+
     p = subparsers.add_parser(
         "load", help="run a load profile (smoke, capacity, ratelimit, soak) with Locust",
         description="Run one Locust load profile against the target; write summary.json, Locust's CSV/HTML "
@@ -50,6 +58,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--thresholds", metavar="FILE", help="SLO thresholds TOML laid over load/thresholds.toml")
     p.add_argument("--profiles", metavar="FILE", help="profiles and mixes TOML (default load/profiles.toml)")
     p.add_argument("--auth", choices=("bearer", "accesskey"), help="log in (bearer JWT) or use the access key")
+    add_rate(p, "--target-rate")
+    next(a for a in p._actions if a.dest == "target_rate").help = (
+        "the target's per-customer rate limit: the set-up requests (login, prefetch) are paced under it and "
+        "their 429s waited out; the measured load never is (env VOIPBIN_RATE; default: the embedded emulator's "
+        "limit, else the gateway's documented 17:33; off: no pacing). ratelimit expects its onset near it")
     p.add_argument("--processes", type=int, default=1, metavar="N",
                    help="generator processes on this machine (Locust --processes; histograms merge exactly)")
     p.add_argument("--report-dir", metavar="DIR", help="where results go (default reports/load/<profile>)")
@@ -59,8 +72,10 @@ def register(subparsers: Any) -> None:
                    help="--target emulator: its per-customer limit (default: off, except ratelimit: the gateway's)")
     p.add_argument("--emulator-fault", action="append", default=[], metavar="NAME",
                    help="--target emulator: start it with this fault (repeatable), to test the harness")
-    p.add_argument("--emulator-profile", choices=("gateway", "conformant"), default="gateway",
-                   help="--target emulator: its profile (default gateway)")
+    p.add_argument("--emulator-profile", choices=EMULATOR_PROFILES, default=GATEWAY,
+                   help=f"--target emulator: its profile (default {GATEWAY})")
+    p.add_argument("--emulator-latency", metavar="MS[:JITTER]",
+                   help="--target emulator: milliseconds added to every answer (a remote gateway, offline)")
     p.set_defaults(func=run)
 
 
@@ -74,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
     from ..target import open_target, resolve
 
     _check_numbers(args)
+    _check_target_rate(args.target_rate)
     try:
         config = load_profile(args.profile, args.profiles)
         load_thresholds(args.profile, args.thresholds)
@@ -81,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         build_plan(resolve_options(args.profile, _option_values(args), "http://127.0.0.1"))
     except (ProfileError, ThresholdsError, ConfigError) as exc:
         raise HarnessError(str(exc)) from None
+    _check_latency(args.emulator_latency)
     limit = None
     if args.emulator_rate_limit:
         try:
@@ -108,20 +125,90 @@ def run(args: argparse.Namespace) -> int:
                                hint=f"fix {config.source}")
     report_dir = Path(args.report_dir or f"reports/load/{args.profile}").resolve()
     emulator_args = ["--profile", args.emulator_profile]
+    if limit is None and args.profile == "ratelimit":
+        limit = DEFAULT_CUSTOMER_LIMIT  # the emulator's default, named so that the set-up pacing knows it
     if limit is not None:
         emulator_args += ["--rate-limit", str(limit)]
-    elif args.profile != "ratelimit":
+    else:
         emulator_args += ["--no-rate-limit"]
     for fault in args.emulator_fault:
         emulator_args += ["--fault", fault]
-    with open_target(args.target, spec_source=spec.source, base_path=spec.base_path or "/v1.0",
-                     emulator_args=emulator_args) as target:
-        extra = ["--vb-reproduce", _reproduce(args, target.name if target.name in ("emulator", "live")
+    if args.emulator_latency:
+        emulator_args += ["--latency", args.emulator_latency]
+    with open_target(args.target, spec_source=spec.source, base_path=spec.base_path or BASE_PATH,
+                     emulator_args=emulator_args, rate=args.target_rate) as target:
+        pacer = target.pacer
+        _warn_over_limit(args, config, pacer.limit)
+        source = pacer.source.replace("--rate", "--target-rate")  # may start with "--": hence the "=" form
+        extra = ["--vb-target-rate", str(pacer.limit) if pacer.limit else "off", f"--vb-target-rate-source={source}"]
+        extra += ["--vb-reproduce", _reproduce(args, target.name if target.name in ("emulator", "live")
                                               else target.origin)]
-        if target.is_emulator and args.profile == "ratelimit":
-            extra += ["--vb-expected-onset", f"{(limit or DEFAULT_CUSTOMER_LIMIT).rate:g}"]
+        expected = limit if target.is_emulator else pacer.limit  # the limit the target was started with / promises
+        if args.profile == "ratelimit" and expected is not None:
+            extra += ["--vb-expected-onset", f"{expected.rate:g}"]
         cmd = _locust_command(args, repo_root(), report_dir, target.origin, target.base_path, target.name) + extra
-        return _run_child(cmd, repo_root(), _child_env(target), report_dir, _budget(args, config), target)
+        code = _run_child(cmd, repo_root(), _child_env(target), report_dir, _budget(args, config), target)
+        _add_parent_pacing(report_dir, pacer.summary())
+        return code
+
+
+def _check_latency(text: str | None) -> None:
+    from ..emulator.latency import Latency
+
+    if text is None:
+        return
+    try:
+        Latency.parse(text)
+    except ValueError as exc:
+        raise HarnessError(f"--emulator-latency: {exc}") from None
+
+
+def _warn_over_limit(args: argparse.Namespace, config: Any, limit: Any) -> None:
+    """smoke and soak are meant to stay under the target's per-customer limit (their 429s are
+    counted apart and judged by ``share_429``): say so when the offered rate is above it."""
+    if args.profile not in ("smoke", "soak") or limit is None:
+        return
+    rate = args.rate if args.rate is not None else float(config.get("rate", 10.0))
+    if args.max_rate:
+        rate = min(rate, args.max_rate)
+    if rate > limit.rate:
+        print(f"voipbin-harness: warning: {args.profile} offers {rate:g} req/s, above the target's per-customer "
+              f"limit {limit}: expect 429s (counted apart from errors, judged by share_429)", file=sys.stderr)
+
+
+def _check_target_rate(text: str | None) -> None:
+    """``--target-rate`` checked before anything starts, named as this command names it."""
+    from ..conventions.ratelimit import Limit
+
+    if text is None or text.strip().lower() == "off":
+        return
+    try:
+        Limit.parse(text.strip(), burst_optional=True)
+    except ValueError as exc:
+        raise HarnessError(f"--target-rate: {exc}") from None
+
+
+def _add_parent_pacing(report_dir: Path, parent: dict[str, Any]) -> None:
+    """Add this process's paced requests (the credentials check before Locust) to summary.json."""
+    import orjson
+
+    path = report_dir / "summary.json"
+    if not parent.get("requests"):
+        return
+    try:
+        summary = orjson.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return
+    pacing = summary.get("pacing")
+    if not isinstance(pacing, dict):
+        return
+    for key in ("requests", "paced_waits", "paced_seconds", "rate_limited", "retry_waits", "retry_wait_seconds",
+                "gave_up"):
+        if isinstance(pacing.get(key), (int, float)) and isinstance(parent.get(key), (int, float)):
+            pacing[key] = round(pacing[key] + parent[key], 3)
+    temporary = path.with_suffix(".json.tmp")
+    temporary.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
+    temporary.replace(path)  # whole or not at all: the report reads this file
 
 
 def _reproduce(args: argparse.Namespace, target: str) -> str:
@@ -129,8 +216,12 @@ def _reproduce(args: argparse.Namespace, target: str) -> str:
     words = ["voipbin-harness", "load", "--profile", args.profile, "--target", target]
     if args.emulator_rate_limit:
         words += ["--emulator-rate-limit", args.emulator_rate_limit]
+    if args.target_rate:
+        words += ["--target-rate", args.target_rate]
     for fault in args.emulator_fault:
         words += ["--emulator-fault", fault]
+    if args.emulator_latency:
+        words += ["--emulator-latency", args.emulator_latency]
     if args.allow_remote:
         words += ["--allow-remote", args.allow_remote, "--max-rate", f"{args.max_rate:g}"]
     return " ".join(words)

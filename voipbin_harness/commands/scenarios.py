@@ -1,7 +1,8 @@
 """``voipbin-harness scenarios``: the property-based scenarios (``scenarios/``) against a target.
 
 Only builds the pytest command line: ``voipbin-harness scenarios --target T --report-dir DIR
---seed S`` runs exactly ``pytest scenarios/ --target T --report-dir DIR --seed S``, so either way
+--seed S --rate R --time-budget B`` runs exactly ``pytest scenarios/ --target T --report-dir DIR
+--seed S --rate R --time-budget B``, so either way
 of starting the suite gives the same results (``DIR/summary.json``, ``DIR/junit.xml``,
 ``DIR/allure-results/``). Exit 0: every scenario holds; 1: findings; 2: could not run.
 """
@@ -14,10 +15,16 @@ from pathlib import Path
 
 from ..conventions.ratelimit import Limit
 from ..errors import HarnessError
-from ._common import add_report_dir, add_spec, add_target
+from ._common import add_rate, add_report_dir, add_spec, add_target
 from ._pytest import run_suite
 
 __all__ = ["DEFAULT_REPORT_DIR", "build_pytest_args", "register", "run"]
+
+
+def rate_limit_text(text: str) -> None:
+    """``--rate`` is ``off`` or ``RPS[:BURST]``; ValueError with a readable message otherwise."""
+    if text.strip().lower() != "off":
+        Limit.parse(text.strip(), burst_optional=True)
 
 DEFAULT_REPORT_DIR = "reports/scenarios"
 
@@ -39,6 +46,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="profile of the embedded emulator with --target emulator (default gateway)")
     parser.add_argument("--emulator-rate-limit", default=None, metavar="RPS:BURST",
                         help="per-customer rate limit of the embedded emulator (default: off)")
+    add_rate(parser)
+    parser.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
+                        help="plan every scenario's examples so that the suite fits in SECONDS at the rate it is "
+                             "paced at (at least 2 examples each; default: no budget, the Hypothesis profile decides)")
     parser.add_argument("--allow-writes", action="store_true",
                         help="run the scenarios that create, change and delete data on a non-loopback target")
     parser.add_argument("-k", dest="keyword", default=None, metavar="EXPR",
@@ -53,6 +64,15 @@ def build_pytest_args(args: argparse.Namespace) -> list[str]:
             Limit.parse(args.emulator_rate_limit)
         except ValueError as exc:
             raise HarnessError(f"--emulator-rate-limit: {exc}") from None
+    rate = getattr(args, "target_rate", None)
+    if rate:
+        try:
+            rate_limit_text(rate)
+        except ValueError as exc:
+            raise HarnessError(f"--rate: {exc}") from None
+    budget = getattr(args, "time_budget", None)
+    if budget is not None and budget <= 0:
+        raise HarnessError(f"--time-budget must be a positive number of seconds, got {budget:g}")
     argv = ["--target", args.target, "--report-dir", str(Path(args.report_dir).resolve()),
             "--emulator-profile", args.emulator_profile]
     if args.spec:
@@ -61,6 +81,10 @@ def build_pytest_args(args: argparse.Namespace) -> list[str]:
         argv += ["--seed", str(args.seed)]
     if args.emulator_rate_limit:
         argv += ["--emulator-rate-limit", args.emulator_rate_limit]
+    if rate:
+        argv += ["--rate", rate]
+    if budget is not None:
+        argv += ["--time-budget", f"{budget:g}"]
     if args.allow_writes:
         argv.append("--allow-writes")
     if args.keyword:

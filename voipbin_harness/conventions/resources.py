@@ -11,6 +11,7 @@ import re
 import uuid
 
 __all__ = [
+    "BASE_PATH",
     "COSTLY_SEGMENTS",
     "CREATE_STATUS",
     "DELETED_GET_STATUS",
@@ -34,6 +35,8 @@ __all__ = [
     "other_customer_status",
 ]
 
+#: Where the API lives on the gateway (``servers`` in the spec); the public /auth/* and /ping are outside it.
+BASE_PATH = "/v1.0"
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 #: A phone number as the spec's addresses carry it for type ``tel`` ("+14155551234"): E.164, ``+`` then

@@ -7,6 +7,7 @@ serves it on loopback in a thread; ``voipbin-harness emulator`` serves it from t
 from .app import EmulatorApp, create_app
 from .config import CONFORMANT, GATEWAY, PROFILES, EmulatorConfig
 from .faults import FAULTS
+from .latency import Latency
 from .running import RunningEmulator, running_emulator
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "PROFILES",
     "EmulatorApp",
     "EmulatorConfig",
+    "Latency",
     "RunningEmulator",
     "create_app",
     "running_emulator",

@@ -23,6 +23,7 @@ from .conform import Repairer
 from .errors import dumps
 from .faults import FAULTS
 from .generate import Generator
+from .latency import Delay, Latency
 from .pipeline import build_pipeline
 from .public import public_routes
 from .ratelimit import Tier
@@ -67,6 +68,7 @@ class EmulatorApp:
         self.ip_tier = Tier(config.ip_limit)
         self.auth_ip_tier = Tier(config.auth_ip_limit)
         self.customer_tier = Tier(config.customer_limit)
+        self.delay = Delay(config.latency, config.seed)  # the server holds each answer this long
         self.public = public_routes(self.state, config.jwt_key, spec.document)
         first = config.tenants[0] if config.tenants else None
         self.bypass_principal = Principal(first.customer_id if first else "", Permission.CUSTOMER_ADMIN,
@@ -97,6 +99,10 @@ class EmulatorApp:
         for name, limit in limits.items():
             tiers[name].set(limit)
 
+    def set_latency(self, latency: Latency | None) -> None:
+        """Added latency from now on (None: none); answers already waiting keep theirs."""
+        self.delay.latency = latency
+
     def describe(self) -> dict[str, Any]:
         """The configuration, without secrets (no passwords, no access keys, no signing key)."""
         def text(limit: Limit | None) -> str | None:
@@ -108,6 +114,7 @@ class EmulatorApp:
             "base_path": self.base_path,
             "limits": {"customer": text(self.customer_tier.limit), "ip": text(self.ip_tier.limit),
                        "auth_ip": text(self.auth_ip_tier.limit)},
+            "latency": None if self.delay.latency.off else str(self.delay.latency),
             "tenants": [{"name": t.name, "customer_id": t.customer_id,
                          "agents": [{"username": a.username, "id": a.id, "permission": a.permission}
                                     for a in t.agents]}

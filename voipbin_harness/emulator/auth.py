@@ -30,9 +30,8 @@ from ..conventions.auth import (
 )
 from ..conventions.envelope import Reason, Status
 from ..conventions.pagination import parse_timestamp
-from .context import query_of
 from .errors import ApiError
-from .server import Request
+from .server import Request, query_of
 from .state import State
 
 __all__ = ["ANY_AGENT", "Authenticator", "Principal", "required_permission"]

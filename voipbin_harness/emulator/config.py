@@ -1,4 +1,4 @@
-"""What one emulator instance is: profile, rate limits, signing key, seed, tenants, faults.
+"""What one emulator instance is: profile, rate limits, added latency, signing key, seed, tenants, faults.
 
 The defaults are the real gateway's (``conventions.ratelimit``), so a ``create_app(spec)`` behaves
 like ``voipbin-harness emulator`` with no options; suites switch limits off explicitly.
@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from ..conventions.ratelimit import DEFAULT_AUTH_IP_LIMIT, DEFAULT_CUSTOMER_LIMIT, DEFAULT_IP_LIMIT, Limit
 from .faults import Faults
+from .latency import Latency
 from .tenants import DEFAULT_JWT_KEY, DEFAULT_TENANTS, Tenant
 
 __all__ = ["CONFORMANT", "GATEWAY", "PROFILES", "EmulatorConfig"]
@@ -31,11 +32,13 @@ class EmulatorConfig:
     seed: int = 0
     tenants: tuple[Tenant, ...] = DEFAULT_TENANTS
     faults: tuple[str, ...] = field(default_factory=tuple)
+    latency: Latency = field(default_factory=Latency)  # added to every answer (a remote gateway)
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
             raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {self.profile!r}")
         Faults.parse(self.faults)  # fail fast on an unknown name
+        self.latency.check()
 
     @property
     def conformant(self) -> bool:

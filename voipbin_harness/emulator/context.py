@@ -1,23 +1,34 @@
-"""The per-request context the pipeline layers fill in, and the app surface handlers use."""
+"""The per-request context the pipeline layers fill in, and the app surfaces its parts may use.
+
+The app (``app.EmulatorApp``) builds the pipeline and holds everything; the pipeline, the
+control endpoints and the handlers see it only through the protocols here (``AppLike`` for
+handlers, ``PipelineApp`` for the layers, ``ControlApp`` for ``/__emulator__``), so none of them
+imports the app and the app can import them all.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .server import Request
+from .server import Request, Response, query_of
 
 if TYPE_CHECKING:
-    from .auth import Principal
+    from ..conventions.ratelimit import Limit
+    from .auth import Authenticator, Principal
+    from .binding import Binder
     from .catalog import Catalog
     from .config import EmulatorConfig
     from .conform import Repairer
     from .faults import Faults
     from .generate import Generator
-    from .routes import Route
+    from .latency import Latency
+    from .ratelimit import Tier
+    from .routes import Route, Router
     from .schemas import SchemaTools
     from .state import CustomerStore, State
 
-__all__ = ["AppLike", "Ctx", "query_of"]
+__all__ = ["AppLike", "ControlApp", "Ctx", "PipelineApp"]
 
 
 class Ctx:
@@ -43,24 +54,6 @@ class Ctx:
         return values[0] if values else None
 
 
-_EMPTY: dict[str, list[str]] = {}
-_QUERIES: dict[str, dict[str, list[str]]] = {}  # query string -> parsed; read-only, bounded
-_QUERIES_MAX = 4096
-
-
-def query_of(request: Request) -> dict[str, list[str]]:
-    """The parsed query, shared between requests with the same query string (the hot path repeats it)."""
-    text = request.query
-    if not text:
-        return _EMPTY
-    parsed = _QUERIES.get(text)
-    if parsed is None:
-        if len(_QUERIES) >= _QUERIES_MAX:
-            _QUERIES.clear()
-        parsed = _QUERIES[text] = request.query_params()
-    return parsed
-
-
 class AppLike(Protocol):
     """What handlers may use of the app (kept narrow so handlers stay plain functions)."""
 
@@ -74,3 +67,30 @@ class AppLike(Protocol):
     repairer: Repairer
 
     def encode(self, body: Any, schema: Any) -> bytes: ...
+
+
+class ControlApp(Protocol):
+    """What the control endpoints change or show."""
+
+    state: State
+
+    def reset(self) -> None: ...
+    def describe(self) -> dict[str, Any]: ...
+    def set_limits(self, **limits: Limit | None) -> None: ...
+    def set_latency(self, latency: Latency | None) -> None: ...
+
+
+class PipelineApp(AppLike, ControlApp, Protocol):
+    """What the pipeline's layers use: routing, credentials, the rate-limit tiers (and control)."""
+
+    base_path: str
+    base_prefix: str
+    router: Router
+    binder: Binder
+    authenticator: Authenticator
+    bypass_principal: Principal
+    public: Mapping[tuple[str, str], Callable[[Ctx], Response]]
+    public_routes: frozenset[Route]
+    ip_tier: Tier
+    auth_ip_tier: Tier
+    customer_tier: Tier

@@ -5,7 +5,9 @@
 - ``PUT /__emulator__/customers/{customer_id}/frozen`` ``{"frozen": bool}``.
 - ``PUT /__emulator__/rate-limits`` ``{"customer": "RPS:BURST"|null, "ip": ..., "auth_ip": ...}``
   (null switches that tier off; keys left out stay as they are).
-- ``GET /__emulator__/config``: profile, limits, tenants (no passwords, no access keys), faults.
+- ``PUT /__emulator__/latency`` ``{"latency": "MS[:JITTER]"|MS|null}``: added to every answer from
+  the next request on (null or 0: none).
+- ``GET /__emulator__/config``: profile, limits, latency, tenants (no passwords, no access keys), faults.
 
 Answers are JSON; errors use the envelope. A client that is not on loopback gets 404
 ROUTE_NOT_FOUND, as if the prefix did not exist.
@@ -21,11 +23,11 @@ import orjson
 from ..conventions.envelope import CONTENT_TYPE, Reason, Status
 from ..conventions.ratelimit import Limit
 from .errors import ApiError, dumps
+from .latency import Latency
 from .server import Response
 
 if TYPE_CHECKING:
-    from .app import EmulatorApp
-    from .context import Ctx
+    from .context import ControlApp, Ctx
 
 __all__ = ["CONTROL_PREFIX", "control", "is_loopback"]
 
@@ -40,7 +42,7 @@ def is_loopback(ip: str) -> bool:
         return False
 
 
-def control(app: EmulatorApp, ctx: Ctx) -> Response:
+def control(app: ControlApp, ctx: Ctx) -> Response:
     request = ctx.request
     if not is_loopback(request.client_ip):
         raise route_not_found(request.method, request.path)
@@ -59,6 +61,12 @@ def control(app: EmulatorApp, ctx: Ctx) -> Response:
                 changes[key] = _limit(body[key], key)
         app.set_limits(**changes)
         return _ok(app.describe()["limits"])
+    if method == "PUT" and parts == ["latency"]:
+        body = _object(request.body)
+        if "latency" not in body:
+            raise _bad('the body must be {"latency": "MS[:JITTER]" or null}')
+        app.set_latency(_latency(body["latency"]))
+        return _ok({"latency": app.describe()["latency"]})
     if method == "PUT" and len(parts) == 3 and parts[0] == "customers" and parts[2] in ("balance", "frozen"):
         customer_id, what = parts[1], parts[2]
         body = _object(request.body)
@@ -106,6 +114,17 @@ def _limit(value: Any, key: str) -> Limit | None:
         return Limit.parse(value)
     except ValueError as exc:
         raise _bad(f'"{key}": {exc}') from None
+
+
+def _latency(value: Any) -> Latency | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise _bad('"latency" must be "MS[:JITTER]", a number of milliseconds or null')
+    try:
+        return Latency.parse(str(value))
+    except ValueError as exc:
+        raise _bad(f'"latency": {exc}') from None
 
 
 def _bad(message: str) -> ApiError:

@@ -8,7 +8,7 @@ envelope with ``request_id`` equal to the ``X-Request-Id`` header (stripe-mock's
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,18 +59,24 @@ class Reply:
     verbatim: bool = False  # a fault answer: the conformant profile must not mend it
 
 
-def error_response(error: ApiError, request_id: str, faults: Faults, http_status: int | None = None) -> Response:
+def error_response(error: ApiError, request_id: str, faults: Faults, http_status: int | None = None,
+                   fit: Callable[[dict[str, Any]], Any] | None = None) -> Response:
     """The envelope for ``error`` answered with ``http_status`` (default: the error's own).
 
     When a profile answers another HTTP status than the error's (the conformant profile keeps to
     declared statuses), ``error.status`` follows the HTTP status so that the two still map 1:1.
+    ``fit`` reshapes the envelope to the error schema the spec declares (conformant profile,
+    ``conform.fit_error``); faults apply after it, so that no profile mends a fault.
     """
     http = http_status or error.http_status
     status = error.status if HTTP_FOR_STATUS.get(error.status) == http else _status_for_http(http)
     body = envelope(status, error.reason, error.message, request_id, error.details)
-    if faults.bad_envelope:
-        del body["error"]["message"]
-    if faults.request_id_mismatch:
-        body["error"]["request_id"] = new_request_id()
+    if fit is not None:
+        body = fit(body)
+    inner = body.get("error") if isinstance(body, dict) and isinstance(body.get("error"), dict) else body
+    if faults.bad_envelope and isinstance(inner, dict):
+        inner.pop("message", None)
+    if faults.request_id_mismatch and isinstance(inner, dict):
+        inner["request_id"] = new_request_id()
     headers = [JSON_HEADER, (REQUEST_ID_HEADER, request_id), *error.headers]
     return Response(http, dumps(body), headers)

@@ -12,16 +12,16 @@ for the route's kind and serialises; the conformant profile maps the status to a
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from functools import partial
+from time import sleep
 
 from ..conventions.auth import LOGIN_PATH
 from ..conventions.envelope import REQUEST_ID_HEADER, Reason, Status, inbound_request_id, new_request_id
 from ..conventions.ratelimit import LIMITED_BY_CUSTOMER, LIMITED_BY_IP, RETRY_AFTER_HEADER
 from .actions import ACTION_HANDLERS, DOWNLOAD_PREFIX
-from .conform import declared_status
-from .context import Ctx
+from .conform import declared_status, error_schema, fit_error
+from .context import Ctx, PipelineApp
 from .control import CONTROL_PREFIX, control, route_not_found
 from .errors import ApiError, Reply, error_response
 from .faults import SLOW_SECONDS
@@ -30,19 +30,16 @@ from .public import download_file
 from .routes import Match
 from .server import Request, Response
 
-if TYPE_CHECKING:
-    from .app import EmulatorApp
-
 __all__ = ["build_pipeline"]
 
 log = logging.getLogger(__name__)
 Next = Callable[[Ctx], Response]
-Layer = Callable[["EmulatorApp", Ctx, Next], Response]
+Layer = Callable[[PipelineApp, Ctx, Next], Response]
 _KINDS = {**HANDLERS, **ACTION_HANDLERS}
 _AUTH_PREFIX = LOGIN_PATH.rsplit("/", 1)[0] + "/"  # the public /auth/* routes, rate-limited per IP apart
 
 
-def build_pipeline(app: EmulatorApp) -> Callable[[Request], Response]:
+def build_pipeline(app: PipelineApp) -> Callable[[Request], Response]:
     layers: list[Layer] = [guard, request_id, ip_rate_limit, route, authenticate, customer_rate_limit]
     call: Next = lambda ctx: dispatch(app, ctx)  # noqa: E731
     for layer in reversed(layers):
@@ -50,23 +47,26 @@ def build_pipeline(app: EmulatorApp) -> Callable[[Request], Response]:
     return lambda request: call(Ctx(request))
 
 
-def _wrap(app: EmulatorApp, layer: Layer, nxt: Next) -> Next:
+def _wrap(app: PipelineApp, layer: Layer, nxt: Next) -> Next:
     return lambda ctx: layer(app, ctx, nxt)
 
 
 # -- layers, outermost first ------------------------------------------------------------------
-def guard(app: EmulatorApp, ctx: Ctx, nxt: Next) -> Response:
+def guard(app: PipelineApp, ctx: Ctx, nxt: Next) -> Response:
     """Every ApiError becomes the envelope; anything else is logged and answered 500 INTERNAL."""
     if app.faults.slow:
-        time.sleep(SLOW_SECONDS)
+        sleep(SLOW_SECONDS)
     try:
         response = nxt(ctx)
     except ApiError as error:
         http = error.http_status
         route = ctx.route
+        fit = None
         if app.conformant and route is not None:
             http = declared_status(http, route.info.declared)
-        return error_response(error, ctx.request_id or new_request_id(), app.faults, http)
+            schema = error_schema(route.op.responses, http)
+            fit = None if schema is None else partial(fit_error, schema=schema, repairer=app.repairer)
+        return error_response(error, ctx.request_id or new_request_id(), app.faults, http, fit)
     except Exception:
         log.exception("emulator: unexpected error on %s %s", ctx.request.method, ctx.request.path)
         error = ApiError(Status.INTERNAL, Reason.INTERNAL_ERROR, "the emulator failed on this request")
@@ -75,12 +75,12 @@ def guard(app: EmulatorApp, ctx: Ctx, nxt: Next) -> Response:
     return response
 
 
-def request_id(app: EmulatorApp, ctx: Ctx, nxt: Next) -> Response:
+def request_id(app: PipelineApp, ctx: Ctx, nxt: Next) -> Response:
     ctx.request_id = inbound_request_id(ctx.request.headers.get("x-request-id")) or new_request_id()
     return nxt(ctx)
 
 
-def ip_rate_limit(app: EmulatorApp, ctx: Ctx, nxt: Next) -> Response:
+def ip_rate_limit(app: PipelineApp, ctx: Ctx, nxt: Next) -> Response:
     path = ctx.request.path
     tier = app.ip_tier if path.startswith(app.base_prefix) else app.auth_ip_tier if path.startswith(_AUTH_PREFIX) else None
     if tier is not None:
@@ -90,7 +90,7 @@ def ip_rate_limit(app: EmulatorApp, ctx: Ctx, nxt: Next) -> Response:
     return nxt(ctx)
 
 
-def route(app: EmulatorApp, ctx: Ctx, nxt: Next) -> Response:
+def route(app: PipelineApp, ctx: Ctx, nxt: Next) -> Response:
     request = ctx.request
     path = request.path
     if not path.startswith(app.base_prefix):
@@ -106,7 +106,7 @@ def route(app: EmulatorApp, ctx: Ctx, nxt: Next) -> Response:
     raise route_not_found(request.method, path)
 
 
-def authenticate(app: EmulatorApp, ctx: Ctx, nxt: Next) -> Response:
+def authenticate(app: PipelineApp, ctx: Ctx, nxt: Next) -> Response:
     if ctx.route is not None and ctx.route in app.public_routes:
         return nxt(ctx)  # conformant /auth/* stubs: public (their ?token= is a reset token, not a JWT)
     principal = app.authenticator.authenticate(ctx.request)
@@ -122,7 +122,7 @@ def authenticate(app: EmulatorApp, ctx: Ctx, nxt: Next) -> Response:
     return nxt(ctx)
 
 
-def customer_rate_limit(app: EmulatorApp, ctx: Ctx, nxt: Next) -> Response:
+def customer_rate_limit(app: PipelineApp, ctx: Ctx, nxt: Next) -> Response:
     if ctx.principal is not None:
         wait = app.customer_tier.take(ctx.principal.customer_id)
         if wait:
@@ -131,7 +131,7 @@ def customer_rate_limit(app: EmulatorApp, ctx: Ctx, nxt: Next) -> Response:
 
 
 # -- the endpoint -----------------------------------------------------------------------------
-def dispatch(app: EmulatorApp, ctx: Ctx) -> Response:
+def dispatch(app: PipelineApp, ctx: Ctx) -> Response:
     route_ = ctx.route
     assert route_ is not None
     request = ctx.request
@@ -148,7 +148,7 @@ def dispatch(app: EmulatorApp, ctx: Ctx) -> Response:
         return _finish(app, ctx, reply)
 
 
-def _finish(app: EmulatorApp, ctx: Ctx, reply: Reply) -> Response:
+def _finish(app: PipelineApp, ctx: Ctx, reply: Reply) -> Response:
     info = ctx.route.info  # type: ignore[union-attr]
     status = reply.status
     if app.conformant and not reply.verbatim:
@@ -167,7 +167,7 @@ def _finish(app: EmulatorApp, ctx: Ctx, reply: Reply) -> Response:
     return Response(status, data, headers)
 
 
-def _outside(app: EmulatorApp, ctx: Ctx) -> Response:
+def _outside(app: PipelineApp, ctx: Ctx) -> Response:
     """Routes outside the base path: login, ping, the spec, control and download endpoints."""
     request = ctx.request
     handler = app.public.get((request.method, request.path))
@@ -181,7 +181,7 @@ def _outside(app: EmulatorApp, ctx: Ctx) -> Response:
     raise route_not_found(request.method, request.path)
 
 
-def _limited(app: EmulatorApp, by: str, wait: int) -> ApiError:
+def _limited(app: PipelineApp, by: str, wait: int) -> ApiError:
     if app.faults.ratelimit_500:
         return ApiError(Status.INTERNAL, Reason.INTERNAL_ERROR, "rate limited")
     headers = [] if app.faults.no_retry_after else [(RETRY_AFTER_HEADER, str(wait))]
@@ -190,7 +190,7 @@ def _limited(app: EmulatorApp, by: str, wait: int) -> ApiError:
                     details=[{"limited_by": by}], headers=headers)
 
 
-def _no_balance(app: EmulatorApp) -> ApiError:
+def _no_balance(app: PipelineApp) -> ApiError:
     """Insufficient balance: 500 INTERNAL at the gateway, 402 PAYMENT_REQUIRED per the docs."""
     if app.conformant:
         return ApiError(Status.PAYMENT_REQUIRED, Reason.INSUFFICIENT_BALANCE, "the customer's balance is insufficient")

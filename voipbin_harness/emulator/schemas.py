@@ -14,6 +14,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from ..conventions.pagination import RESULT_FIELD
 from ..spec import Spec
 from ..spec.reader import SpecReader
 
@@ -74,7 +75,7 @@ class SchemaTools(SpecReader):
         flat = self.flat(node)
         if flat.get("type") == "array":
             return ("bare", flat.get("items") or {})
-        result = (flat.get("properties") or {}).get("result")
+        result = (flat.get("properties") or {}).get(RESULT_FIELD)
         if result is not None and self.flat(result).get("type") == "array":
             return ("wrapped", self.flat(result).get("items") or {})
         return None

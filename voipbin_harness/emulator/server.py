@@ -4,6 +4,10 @@ Why not uvicorn/ASGI: the emulator must serve >= 10k req/s on one core, and ASGI
 dicts, receive/send coroutines and per-request task cost more than the application does.
 Here httptools callbacks fill per-connection slots, the synchronous handler is called
 inline from ``on_message_complete``, and each ``data_received`` ends in one ``write``.
+
+Added latency (``--latency``, ``latency.py``): the answers of one ``data_received`` are held on
+the event loop (``call_at``), never by sleeping, so other connections are served meanwhile; a
+connection's answers leave in the order of its requests, whatever delays were drawn.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import logging
 import signal
 import socket
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -23,7 +28,7 @@ from urllib.parse import parse_qs
 import httptools
 import uvloop
 
-__all__ = ["EmulatorServer", "Handler", "Request", "Response"]
+__all__ = ["EmulatorServer", "Handler", "Request", "Response", "query_of"]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +64,24 @@ class Request:
         return self._cookies
 
 
+
+_EMPTY_QUERY: dict[str, list[str]] = {}
+_QUERIES: dict[str, dict[str, list[str]]] = {}  # query string -> parsed; read-only, bounded
+_QUERIES_MAX = 4096
+
+
+def query_of(request: Request) -> dict[str, list[str]]:
+    """The parsed query, shared between requests with the same query string (the hot path repeats it)."""
+    text = request.query
+    if not text:
+        return _EMPTY_QUERY
+    parsed = _QUERIES.get(text)
+    if parsed is None:
+        if len(_QUERIES) >= _QUERIES_MAX:
+            _QUERIES.clear()
+        parsed = _QUERIES[text] = request.query_params()
+    return parsed
+
 @dataclass(slots=True)
 class Response:
     """Handler result. The server writes Content-Length (its own; HEAD may declare one)."""
@@ -69,6 +92,7 @@ class Response:
 
 
 Handler = Callable[[Request], Response]
+Delay = Callable[[], float]  # seconds to hold the next answer (0: send at once)
 
 _STATUS_LINES = {int(s): f"HTTP/1.1 {int(s)} {s.phrase}\r\n".encode() for s in HTTPStatus}
 _CACHE_MAX = 4096  # the caches below start afresh when full: bounded, yet they keep up with the app
@@ -105,10 +129,14 @@ class _Protocol(asyncio.Protocol):
     """One connection; parser callbacks write straight into slots, no per-request objects but the Request."""
 
     __slots__ = ("_handler", "_conns", "_parser", "_transport", "_client_ip", "_out", "_closing",
-                 "_url", "_headers", "_body")
+                 "_url", "_headers", "_body", "_delay", "_loop", "_held", "_due")
 
-    def __init__(self, handler: Handler, conns: set[_Protocol]) -> None:
+    def __init__(self, handler: Handler, conns: set[_Protocol], delay: Delay | None = None,
+                 loop: asyncio.AbstractEventLoop | None = None) -> None:
         self._handler, self._conns, self._parser = handler, conns, httptools.HttpRequestParser(self)
+        self._delay, self._loop = delay, loop
+        self._held: deque[tuple[bytes, bool]] = deque()  # answers waiting out their latency, in order
+        self._due = 0.0  # loop time the last held answer leaves: no later answer may leave before it
         self._transport: asyncio.Transport | None = None
         self._client_ip, self._out, self._closing = "", [], False
         self._url, self._headers, self._body = b"", {}, []
@@ -146,9 +174,32 @@ class _Protocol(asyncio.Protocol):
                 if not self._closing:  # else these are bytes after our close: moot
                     self._fail(400)
         if out:
-            self._transport.write(out[0] if len(out) == 1 else b"".join(out))  # type: ignore[union-attr]
-        if self._closing:
+            self._send(out[0] if len(out) == 1 else b"".join(out), self._closing)
+        elif self._closing:
             self._transport.close()  # type: ignore[union-attr]
+
+    def _send(self, data: bytes, close: bool) -> None:
+        """Write now, or hold for the added latency (behind any answer of this connection still held)."""
+        wait = self._delay() if self._delay is not None else 0.0
+        if wait <= 0 and not self._held:
+            self._transport.write(data)  # type: ignore[union-attr]
+            if close:
+                self._transport.close()  # type: ignore[union-attr]
+            return
+        loop = self._loop or asyncio.get_running_loop()
+        self._due = max(loop.time() + wait, self._due)
+        self._held.append((data, close))
+        loop.call_at(self._due, self._release)
+
+    def _release(self) -> None:
+        """One held answer leaves: always the oldest, so equal due times cannot reorder them."""
+        data, close = self._held.popleft()
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return  # the client went away meanwhile
+        transport.write(data)
+        if close:
+            transport.close()
 
     def _fail(self, status: int) -> None:
         self._out.append(_ERRORS[status])
@@ -228,12 +279,14 @@ class EmulatorServer:
     """Serve ``handler`` in a daemon thread (``start``/``stop``, a context manager) or the foreground.
 
     The handler runs on the server's loop thread, one request at a time, never concurrently;
-    while it runs no other connection is served, so it must not block.
+    while it runs no other connection is served, so it must not block. ``delay`` (default: the
+    handler's ``delay`` attribute, as ``EmulatorApp`` has) holds each answer on the loop.
     """
 
     def __init__(self, handler: Handler, host: str = "127.0.0.1", port: int = 0, *,
-                 backlog: int = 1024) -> None:
+                 backlog: int = 1024, delay: Delay | None = None) -> None:
         self.handler, self.host, self.port, self.backlog = handler, host, port, backlog
+        self.delay: Delay | None = delay if delay is not None else getattr(handler, "delay", None)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_event: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
@@ -262,7 +315,7 @@ class EmulatorServer:
         loop = asyncio.get_running_loop()
         self._loop, self._stop_event, conns = loop, asyncio.Event(), set()
         server = await loop.create_server(
-            lambda: _Protocol(self.handler, conns), sock=sock, backlog=self.backlog)
+            lambda: _Protocol(self.handler, conns, self.delay, loop), sock=sock, backlog=self.backlog)
         sigs = (signal.SIGINT, signal.SIGTERM) if signals else ()
         for sig in sigs:
             with contextlib.suppress(ValueError, RuntimeError):  # ValueError: not the main thread

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Item", "Json", "Schema"]
+__all__ = ["Item"]
 
-Json = Any  # a value orjson can serialise
 Item = dict[str, Any]  # one stored resource, as the API returns it
-Schema = dict[str, Any]  # an OpenAPI schema node, ``$ref``s possibly intact

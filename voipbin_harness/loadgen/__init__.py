@@ -1,9 +1,12 @@
-"""The load suite's machinery (the profiles themselves are plain locustfiles in ``load/``).
+"""The load suite's generic machinery; each profile's own behaviour is its locustfile in ``load/``.
 
-Pure modules, importable without Locust (and its gevent monkey-patching): ``plan`` (open-model
-steps and tickets), ``stats`` (HDR histograms per step, exact merge), ``analysis`` (knee,
-breakpoint, generator or target), ``thresholds``, ``ratelimit``, ``report`` (summary.json and
-exit code), ``chart``, ``options``, ``profiles``, ``pools``. Locust glue: ``session``, ``users``, ``wiring``.
+Pure modules, importable without Locust (and its gevent monkey-patching), bottom up: ``plan``
+(open-model steps and tickets), ``stats`` (HDR histograms per step, exact merge), ``analysis``
+(step results, knee, breakpoint, generator or target), ``thresholds``, ``profiles`` (mixes),
+``options``, ``pools``, ``procmem``; ``outcome`` (a run's conclusion, exit code, headline),
+``chart``, ``results`` (steady and capacity verdicts, summary.json), ``ratelimit`` (the
+ratelimit verdict). Locust glue: ``session`` (the schedule of one process), ``users``,
+``shape``, ``behaviour`` (the base a profile subclasses), ``wiring`` (``install``, ``judge``).
 """
 
 from .analysis import GeneratorLimits, KneeRule, Slo, StepResult, find_breakpoint, find_knee, limited_by

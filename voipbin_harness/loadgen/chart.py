@@ -19,7 +19,7 @@ from matplotlib import ticker  # noqa: E402
 from .plan import Plan  # noqa: E402
 
 if TYPE_CHECKING:
-    from .report import Outcome
+    from .outcome import Outcome
 
 __all__ = ["draw_chart"]
 

@@ -18,13 +18,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..conventions.auth import CALLER_AGENT_PATHS
+from ..conventions.ratelimit import Limit
+from ..conventions.resources import BASE_PATH
 from ..target import is_loopback_url
 from .plan import Plan, constant_plan, geometric_plan
 from .profiles import ProfileConfig, load_profile
 from .thresholds import Thresholds, load_thresholds
 
 __all__ = ["AUTH_KINDS", "ConfigError", "LoadOptions", "add_arguments", "build_plan", "check_target",
-           "pool_size", "resolve_options"]
+           "pool_size", "resolve_options", "setup_limit"]
 
 AUTH_KINDS = ("bearer", "accesskey")
 POOL_SECONDS = 0.25  # a process keeps enough users for its rate x 250 ms of latency ...
@@ -52,6 +54,9 @@ _OPTIONS: tuple[tuple[str, type, str], ...] = (
     ("target_name", str, "the target's name in the summary (default: the host URL)"),
     ("expected_onset", float, "ratelimit: the limit you configured (req/s); the onset must be near it"),
     ("reproduce", str, "the command line findings give to reproduce the run (no secrets)"),
+    ("target_rate", str, "the target's per-customer limit the set-up requests (login, prefetch) are paced "
+                         "under: RPS[:BURST] or off (default $VOIPBIN_RATE, else the gateway's 17:33)"),
+    ("target_rate_source", str, "where --vb-target-rate came from, for summary.json's pacing block"),
 )
 
 
@@ -91,6 +96,8 @@ class LoadOptions:
     server_pid: int | None
     target_name: str
     reproduce: str | None = None
+    target_rate: str | None = None  # set-up pacing (``setup_limit``); the measured load is never paced
+    target_rate_source: str | None = None
 
 
 def resolve_options(profile: str, values: Mapping[str, Any], host: str | None) -> LoadOptions:
@@ -120,7 +127,7 @@ def resolve_options(profile: str, values: Mapping[str, Any], host: str | None) -
             raise ConfigError("--max-rate must be > 0")
         rate = min(rate, max_rate)  # a ceiling, also for the profile's own default
     options = LoadOptions(
-        profile=profile, host=host.rstrip("/"), base_path=(given("base_path") or "/v1.0").rstrip("/"),
+        profile=profile, host=host.rstrip("/"), base_path=(given("base_path") or BASE_PATH).rstrip("/"),
         rate=rate, start_rate=min(float(pick("start_rate", rate)), rate),
         step_factor=float(pick("step_factor", 1.5)), settle=float(pick("settle", 0.0)),
         hold=float(pick("hold", 3.0)), window=float(pick("window", 0.0)), duration=float(pick("duration", 10.0)),
@@ -129,6 +136,7 @@ def resolve_options(profile: str, values: Mapping[str, Any], host: str | None) -
         report_dir=Path(given("report_dir") or f"reports/load/{profile}"),
         thresholds=thresholds, config=config, allow_remote=given("allow_remote"), max_rate=max_rate,
         server_pid=given("server_pid"), target_name=given("target_name") or host, reproduce=given("reproduce"),
+        target_rate=given("target_rate"), target_rate_source=given("target_rate_source"),
     )
     if options.auth == "accesskey" and any(op.path in CALLER_AGENT_PATHS for op in config.ops):
         kept = tuple(op for op in config.ops if op.path not in CALLER_AGENT_PATHS)  # no agent behind a key
@@ -151,9 +159,27 @@ def _validate(o: LoadOptions) -> None:
         raise ConfigError(f"the pool must be 1..5000 users per process, got {o.pool}")
     if o.step_factor <= 1 and o.profile in ("capacity", "ratelimit"):
         raise ConfigError(f"the step factor must be > 1, got {o.step_factor:g}")
+    setup_limit(o)  # a bad --vb-target-rate fails here, with its one line
     if o.profile == "ratelimit" and o.duration <= o.compliant_s + o.recovery_s:
         raise ConfigError(f"ratelimit needs a duration above compliant_s + recovery_s "
                           f"({o.compliant_s + o.recovery_s:g} s), got {o.duration:g} s")
+
+
+def setup_limit(o: LoadOptions) -> tuple[Limit | None, str]:
+    """The per-customer limit the run's set-up requests are paced under, and where it comes from.
+
+    Set-up (each user's warm-up, the process's login, the prefetch of ids) is not what a profile
+    measures, so it goes through the shared ``Pacer`` and waits out a 429 instead of failing the
+    run. ``voipbin-harness load`` passes the target's limit as its own suites resolve it
+    (``target.rate_limit_of``); a plain ``locust -f`` run resolves it the same way from the host."""
+    from ..errors import HarnessError
+    from ..target import rate_limit_of, resolve
+
+    try:
+        limit, source = rate_limit_of(resolve(o.host), o.target_rate)
+    except HarnessError as exc:
+        raise ConfigError(f"target rate: {exc}") from None
+    return limit, o.target_rate_source or source
 
 
 def check_target(origin: str, *, allow_remote: str | None, max_rate: float | None, offered: float) -> None:

@@ -43,11 +43,6 @@ class Step:
     def end(self) -> float:
         return self.start + self.settle + self.hold
 
-    @property
-    def offered_in_hold(self) -> float:
-        """Requests the plan schedules inside the hold window (for all processes together)."""
-        return self.rate * self.hold
-
 
 @dataclass(frozen=True, slots=True)
 class Plan:

@@ -47,6 +47,3 @@ class IdPools:
     def pop_created(self, collection: str) -> str | None:
         pool = self._created.get(collection)
         return pool.popleft() if pool else None
-
-    def has_seen(self, collection: str) -> bool:
-        return bool(self._seen.get(collection))

@@ -18,8 +18,10 @@ from typing import Any
 from ..conventions.resources import SINGLETONS, resource_of
 from ..spec.loader import repo_root
 
-__all__ = ["DEFAULT_FILE", "MixOp", "ProfileConfig", "ProfileError", "load_profile"]
+__all__ = ["DEFAULT_FILE", "PROFILES", "MixOp", "ProfileConfig", "ProfileError", "load_profile"]
 
+#: The load profiles: one locustfile each, ``load/<name>.py``, and one table each in the TOML files.
+PROFILES = ("smoke", "capacity", "ratelimit", "soak")
 DEFAULT_FILE = repo_root() / "load" / "profiles.toml"
 METHODS = ("GET", "POST", "PUT", "DELETE")
 SHAPE_KEYS: dict[str, type] = {

@@ -23,8 +23,9 @@ from typing import Any
 from ..conventions.ratelimit import rate_limit_problems, retry_after_seconds
 from ..findings import Finding
 from .analysis import StepResult, step_results
+from .outcome import Outcome
 from .plan import Plan
-from .report import RATE_LIMIT_PROMISE, Outcome, judge_generator, rate_limit_answer_findings
+from .results import RATE_LIMIT_PROMISE, judge_generator, rate_limit_answer_findings
 from .stats import RUN, StepBook
 from .thresholds import Breach, Thresholds
 

@@ -10,6 +10,11 @@ ticket. Workers ship what they recorded since their last report in Locust's own 
 settled steps (early stop, ratelimit phases: ``vb_cut``, ``vb_phase``) and, when Locust quits,
 writes the verdict and sets the process exit code.
 
+Set-up requests (warm-up, login, prefetch) go through this process's ``pacer`` (``pacing.Pacer``,
+paced under the target's per-customer limit, 429s waited out); the scheduled requests never do:
+they are the experiment. Workers ship their pacer's counts with their reports; summary.json's
+``pacing`` block adds them up.
+
 This module imports Locust (and so gevent's monkey-patching): pure modules never import it.
 """
 
@@ -19,7 +24,7 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import gevent
 import gevent.lock
@@ -29,15 +34,21 @@ from locust import __version__ as locust_version
 from locust.runners import MasterRunner, WorkerRunner
 
 from ..findings import SummaryWriter
+from ..pacing import Pacer
 from ..target import credentials_from_env
-from .hooks import ProfileHooks
-from .options import LoadOptions, build_plan, pool_size
+from .options import LoadOptions, build_plan, pool_size, setup_limit
 from .plan import Plan, Ticket, TicketDispenser
 from .pools import IdPools
-from .report import write_outcome
+from .results import write_outcome
 from .stats import RUN, StepBook, record
 
-__all__ = ["REPORT_INTERVAL", "Session", "session_of"]
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .outcome import Outcome
+    from .plan import Step
+
+__all__ = ["REPORT_INTERVAL", "Behaviour", "Session", "session_of"]
 
 log = logging.getLogger("voipbin_harness.load")
 REPORT_INTERVAL = 1.0  # seconds between worker reports (Locust's default is 3)
@@ -47,6 +58,21 @@ START_WAIT_MAX = 30.0  # a user waits at most this long for the schedule to arri
 HARD_EXTRA_S = 60.0  # a run ends at the latest this long after t0 + --duration, whatever else happens
 POOL_LOOKAHEAD = 2.0  # seconds: users are spawned for the rate due this far ahead
 PROBE_S = 0.005  # the event-loop probe's sleep
+PACING_COUNTS = ("requests", "paced_waits", "paced_seconds", "rate_limited", "retry_waits", "retry_wait_seconds",
+                 "gave_up")
+
+
+class Behaviour(Protocol):
+    """What the session asks of its profile (``behaviour.ProfileBehaviour``, subclassed in ``load/``)."""
+
+    compliant: bool
+
+    def monitor(self, session: Session, settled: Sequence[Step]) -> None: ...
+    def sample(self, session: Session, now: float) -> None: ...
+    def waiting_for_decision(self, session: Session) -> bool: ...
+    def phase_plan(self, session: Session, phase: dict[str, Any]) -> Plan: ...
+    def outcome(self, session: Session) -> Outcome: ...
+    def headline(self, session: Session, outcome: Outcome, code: int) -> str: ...
 
 
 def session_of(environment: Any) -> Session:
@@ -56,9 +82,9 @@ def session_of(environment: Any) -> Session:
 class Session:
     """This process's part of the run."""
 
-    def __init__(self, environment: Any, hooks: ProfileHooks, options: LoadOptions) -> None:
+    def __init__(self, environment: Any, behaviour: Behaviour, options: LoadOptions) -> None:
         self.environment = environment
-        self.hooks = hooks
+        self.behaviour = behaviour
         self.options = options
         self.base_plan: Plan = build_plan(options)
         self.plan: Plan = self.base_plan
@@ -87,6 +113,9 @@ class Session:
         self.token: str | None = self.credentials.token
         self.login_lock = gevent.lock.Semaphore()
         self.prefetched: set[str] = set()
+        limit, source = setup_limit(options)
+        self.pacer = Pacer(limit, source=source, sleep=gevent.sleep)  # set-up requests only
+        self.worker_pacing: dict[str, dict[str, Any]] = {}  # master: each worker's latest pacer summary
 
     # -- the schedule -------------------------------------------------------------------------
     @property
@@ -166,7 +195,7 @@ class Session:
         """Every process: the ratelimit profile's compliant phases (None: there are none)."""
         self.phase = phase
         if phase is not None:
-            self.plan = self.hooks.phase_plan(self, phase)
+            self.plan = self.behaviour.phase_plan(self, phase)
             if self.dispenser is not None:
                 self.dispenser.stop(phase["cut"])
         elif self.cut_at is None:
@@ -199,7 +228,7 @@ class Session:
         """Every process: nothing is due any more and answers have had their drain time."""
         if self.past_deadline():
             return True
-        if self.t0 is None or self.hooks.waiting_for_decision(self):
+        if self.t0 is None or self.behaviour.waiting_for_decision(self):
             return False
         return time.time() > self.t0 + self.end + self.plan.drain
 
@@ -207,7 +236,7 @@ class Session:
         """master/local: the shape's signal to quit (schedule over, answers in, reports in)."""
         if self.fatal or self.past_deadline():
             return True
-        if self.t0 is None or self.hooks.waiting_for_decision(self):
+        if self.t0 is None or self.behaviour.waiting_for_decision(self):
             return False
         margin = self.plan.drain + (REPORT_INTERVAL + 0.5 if self.role == "master" else 0.2)
         return time.time() >= self.t0 + self.end + margin
@@ -231,11 +260,11 @@ class Session:
                 settled = [s for s in self.plan.steps if s.end + margin <= now]
                 if settled and settled[-1].index != judged:
                     judged = settled[-1].index
-                    self.hooks.monitor(self, settled)
-                    self.hooks.sample(self, now)
+                    self.behaviour.monitor(self, settled)
+                    self.behaviour.sample(self, now)
                 elif not ended and self.plan.steps and now >= self.plan.duration + margin:
                     ended = True
-                    self.hooks.monitor(self, list(self.plan.steps))
+                    self.behaviour.monitor(self, list(self.plan.steps))
             except Exception:  # a bug in a profile's hook must not keep the run alive
                 log.exception("voipbin-harness load: monitoring failed; ending the run")
                 self.fail("the run's monitor failed (see locust.log)")
@@ -283,6 +312,18 @@ class Session:
             i += 1
 
     # -- the end ----------------------------------------------------------------------------------
+    def pacing(self) -> dict[str, Any]:
+        """summary.json's ``pacing``: this process's set-up pacing plus every worker's (counts summed)."""
+        total = self.pacer.summary()
+        for worker in self.worker_pacing.values():
+            for key, value in worker.items():
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and key in PACING_COUNTS:
+                    total[key] = round(total[key] + value, 3)
+            if worker.get("slowed_to") is not None:
+                total["slowed_to"] = min(filter(None, (total.get("slowed_to"), worker["slowed_to"])))
+        total["scope"] = "set-up requests (warm-up, login, prefetch); the measured load is never paced"
+        return total
+
     def finish(self) -> int:
         """master/local, on quitting: summary.json, chart, exit code."""
         self.done = True
@@ -295,10 +336,10 @@ class Session:
             self.writer.close(**meta, verdict="invalid", exit_code=2, invalid=[reason], steps=[])
             print(f"voipbin-harness load: invalid run: {reason}", file=sys.stderr)
             return 2
-        outcome = self.hooks.outcome(self)
+        outcome = self.behaviour.outcome(self)
         code = write_outcome(outcome, self.writer, plan=self.plan, meta=meta,
                              chart_path=Path(self.options.report_dir) / "chart.png")
-        print(self.hooks.headline(self, outcome, int(code)))
+        print(self.behaviour.headline(self, outcome, int(code)))
         return int(code)
 
     def _meta(self) -> dict[str, Any]:
@@ -318,4 +359,5 @@ class Session:
             "merge_check": {"recorded": self.merged.at(RUN).counts["requests"], "locust": locust_count,
                             "worker_reports": self.merged.reports},
             "latency_note": "latency percentiles (ms) are measured from each request's scheduled send time",
+            "pacing": self.pacing(),
         }

@@ -15,11 +15,11 @@ from typing import Any
 
 from ..spec.loader import repo_root
 from .analysis import GeneratorLimits, KneeRule, Slo
+from .profiles import PROFILES
 
-__all__ = ["DEFAULT_FILE", "PROFILES", "Breach", "Thresholds", "ThresholdsError", "load_thresholds"]
+__all__ = ["DEFAULT_FILE", "Breach", "Thresholds", "ThresholdsError", "load_thresholds"]
 
 DEFAULT_FILE = repo_root() / "load" / "thresholds.toml"
-PROFILES = ("smoke", "capacity", "ratelimit", "soak")
 
 _GENERATOR = {"max_send_lag_ms": float, "max_cpu_percent": float}
 _SLO = {"p95_ms": float, "p99_ms": float, "error_rate": float, "share_429": float, **_GENERATOR}

@@ -8,6 +8,12 @@ checked); the ratelimit profile's users honour ``Retry-After`` once the complian
 
 Credentials: a JWT from one login per process (``Authorization`` header) or the access key as
 the ``accesskey`` cookie; never in a URL, so Locust's reports hold no secret.
+
+Set-up requests (warm-up, login, prefetch) are not the experiment: they go through the session's
+``Pacer`` (under the target's limit; a 429 is waited out as ``Retry-After`` says and the request
+sent again, a bounded number of times), so a rate-limited target cannot fail a run before it
+starts. A set-up 429 is marked a success in Locust's stats: it is a wait, counted in ``pacing``,
+and its answer is still checked like every other 429 (``Retry-After``, envelope).
 """
 
 from __future__ import annotations
@@ -20,26 +26,28 @@ import orjson
 from locust import FastHttpUser
 from locust.exception import StopUser
 
-from ..conventions.ratelimit import retry_after_seconds
+from ..conventions.auth import BEARER_PREFIX, LOGIN_PATH
+from ..conventions.pagination import RESULT_FIELD
+from ..pacing import AUTH_TIER, answer_of
 from ..redact import register_secret
 from .plan import Ticket
-from .profiles import MixOp
+from .profiles import MixOp, load_profile
 from .ratelimit import RETRY_AFTER_FALLBACK_S, classify_429
 from .session import START_WAIT_MAX, Session, session_of
 from .stats import RUN, record
 
-__all__ = ["VoipbinUser", "mix_tasks"]
+__all__ = ["VoipbinUser", "mix", "mix_tasks"]
 
 LATE_TOLERANCE_S = 0.001  # a ticket this overdue when taken counts as late (all users were busy)
 PREFETCH_PAGE_SIZE = 100
-LOGIN_ATTEMPTS = 5
+CUSTOMER_KEY = "primary"  # the pacer's bucket of the one customer a load run sends as
 
 
 def open_model_wait(user: VoipbinUser) -> float:
     """Locust ``wait_time``: take the next ticket; seconds until it is due."""
     session = user.session
     ticket = session.next_ticket()
-    if ticket is None and session.hooks.compliant:
+    if ticket is None and session.behaviour.compliant:
         session.phase_decided.wait(timeout=START_WAIT_MAX)
         if session.phase is not None:
             ticket = _compliant_ticket(user, session)
@@ -108,7 +116,9 @@ class VoipbinUser(FastHttpUser):
 
     def _warm_up(self) -> None:
         """Open this user's connection off the schedule (GET /ping, no auth), so that connection
-        set-up is not charged to the first scheduled request."""
+        set-up is not charged to the first scheduled request. Paced (no credentials: the IP's
+        bucket), never retried: any answer, a 429 too, proves the connection."""
+        self.session.pacer.acquire(None)
         with self.client.get("/ping", name="warm-up /ping", catch_response=True) as resp:
             if resp.status_code:
                 resp.success()  # any answer proves the connection; /ping is not what is measured
@@ -127,33 +137,33 @@ class VoipbinUser(FastHttpUser):
                     session.token = self._login(creds.username, creds.password)
         if session.token is None:
             raise StopUser()
-        return {"Authorization": f"Bearer {session.token}"}
+        return {"Authorization": BEARER_PREFIX + session.token}
 
     def _login(self, username: str, password: str) -> str | None:
-        """One login for the process; a 429 (public /auth is limited per IP, 10/s at the gateway,
-        and every generator process logs in at once) is waited out, LOGIN_ATTEMPTS times at most."""
-        for attempt in range(LOGIN_ATTEMPTS):
-            with self.client.post("/auth/login", json={"username": username, "password": password},
-                                  name="/auth/login", catch_response=True) as resp:
-                status = resp.status_code or 0
-                if status == 429 and attempt + 1 < LOGIN_ATTEMPTS:
+        """One login for the process, paced on the public /auth tier (per IP, 10/s at the gateway,
+        and every generator process logs in at once): a 429 is waited out and the login sent again."""
+        def send() -> Any:
+            with self.client.post(LOGIN_PATH, json={"username": username, "password": password},
+                                  name=LOGIN_PATH, catch_response=True) as resp:
+                if resp.status_code == 429:
+                    resp.success()  # waited out by the pacer; counted there
+                elif _token(resp) is None:
+                    resp.failure(f"login refused: HTTP {resp.status_code or 0}")
+                else:
                     resp.success()
-                    wait = retry_after_seconds(resp.headers.get("Retry-After")) if resp.headers else None
-                    gevent.sleep(min(float(wait if wait is not None else 1), 10.0))
-                    continue
-                try:
-                    token = orjson.loads(resp.content or b"{}").get("token") if status == 200 else None
-                except (orjson.JSONDecodeError, AttributeError):
-                    token = None
-                if not isinstance(token, str) or not token:
-                    resp.failure(f"login refused: HTTP {status}")
-                    why = f"HTTP {status}" if status else f"no answer: {getattr(resp, 'error', None)!r}"
-                    self.session.fail(f"login as {username} at {self.host} failed ({why})")
-                    return None
-                register_secret(token)
-                resp.success()
-                return token
-        return None
+            return resp
+
+        paced = self.session.pacer.call(send, _answer, key=None, tier=AUTH_TIER, on_limited=self._setup_limited)
+        resp = paced.response
+        token = _token(resp)
+        if token is None:
+            status = resp.status_code or 0
+            why = (f"HTTP {status}" + (f", still rate limited after {paced.retries} retries" if paced.gave_up else "")
+                   if status else f"no answer: {getattr(resp, 'error', None)!r}")
+            self.session.fail(f"login as {username} at {self.host} failed ({why})")
+            return None
+        register_secret(token)
+        return token
 
     def _prefetch(self) -> None:
         """List each collection the mix reads once, so that reads have ids from the start."""
@@ -163,14 +173,26 @@ class VoipbinUser(FastHttpUser):
             if op.kind not in ("read", "update") or op.collection in session.prefetched:
                 continue
             session.prefetched.add(op.collection)
-            with self.client.get(f"{base}/{op.collection}", params={"page_size": PREFETCH_PAGE_SIZE},
-                                 headers=self.auth_headers, name=f"prefetch {base}/{op.collection}",
-                                 catch_response=True) as resp:
-                if resp.status_code == 200:
-                    session.ids.harvest(op.collection, _result(_json(resp)))
-                    resp.success()
-                else:
-                    resp.failure(f"HTTP {resp.status_code}")
+
+            def send(collection: str = op.collection) -> Any:
+                with self.client.get(f"{base}/{collection}", params={"page_size": PREFETCH_PAGE_SIZE},
+                                     headers=self.auth_headers, name=f"prefetch {base}/{collection}",
+                                     catch_response=True) as resp:
+                    if resp.status_code in (200, 429):
+                        resp.success()  # a 429 is waited out by the pacer and sent again
+                    else:
+                        resp.failure(f"HTTP {resp.status_code}")
+                return resp
+
+            resp = session.pacer.call(send, _answer, key=CUSTOMER_KEY, on_limited=self._setup_limited).response
+            if resp.status_code == 200:
+                session.ids.harvest(op.collection, _result(_json(resp)))
+
+    def _setup_limited(self, resp: Any) -> None:
+        """A set-up request met a 429: not a failure, but its answer keeps the rate-limit promises or not."""
+        counts = self.session.book.at(RUN).counts
+        counts.update(classify_429(resp.headers or {}, _json(resp)).counter_keys())
+        counts["rl:setup_429"] += 1
 
     # -- one scheduled request -------------------------------------------------------------------
     def call(self, op: MixOp, path: str, *, params: dict[str, Any] | None = None,
@@ -262,8 +284,22 @@ def _json(resp: Any) -> Any:
         return None
 
 
+def _answer(resp: Any) -> Any:
+    """What the pacer reads of a Locust answer (``pacing.Answer``)."""
+    status = resp.status_code or 0
+    return answer_of(status, resp.headers or {}, _json(resp) if status == 429 else None)
+
+
+def _token(resp: Any) -> str | None:
+    if resp.status_code != 200:
+        return None
+    body = _json(resp)
+    token = body.get("token") if isinstance(body, dict) else None
+    return token if isinstance(token, str) and token else None
+
+
 def _result(body: Any) -> list[Any]:
-    items = body.get("result") if isinstance(body, dict) else None
+    items = body.get(RESULT_FIELD) if isinstance(body, dict) else None
     return items if isinstance(items, list) else []
 
 
@@ -309,3 +345,9 @@ def mix_tasks(ops: tuple[MixOp, ...]) -> list[Any]:
         task.__name__ = op.label
         tasks += [task] * op.weight
     return tasks
+
+
+def mix(profile: str) -> list[Any]:
+    """Locust ``tasks`` of ``profile``'s mix in the default ``load/profiles.toml`` (a locustfile's
+    user class states them; ``--vb-profiles`` replaces them once the options are read)."""
+    return mix_tasks(load_profile(profile).ops)

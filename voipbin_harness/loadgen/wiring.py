@@ -1,8 +1,9 @@
-"""Wire a locustfile to the load machinery: its options, its session, its worker messages,
-its reports to the master, and its verdict when Locust quits (``install``).
+"""Wire a locustfile to the load machinery: its options, its session, its worker messages and
+its reports to the master (``install``); its verdict when Locust quits (``judge``).
 
-Locust's ``events`` are module-level in a locustfile, so ``install(events, profile, UserClass)``
-is the one call a locustfile makes; the listeners below are the whole contract with Locust.
+Locust's ``events`` are module-level in a locustfile, so a locustfile calls
+``install(events, behaviour, UserClass)`` once and calls ``judge(environment)`` from its own
+``quitting`` listener; those listeners are the whole contract with Locust.
 """
 
 from __future__ import annotations
@@ -14,26 +15,23 @@ from typing import Any
 from locust.runners import WorkerRunner
 
 from ..target import credentials_from_env
-from .hooks import ProfileHooks, hooks_for
+from .behaviour import ProfileBehaviour
 from .options import ConfigError, LoadOptions, add_arguments, resolve_options
-from .profiles import load_profile
 from .session import Session, session_of
+from .users import mix_tasks
 
-__all__ = ["install"]
+__all__ = ["install", "judge"]
 
 log = logging.getLogger("voipbin_harness.load")
 
 
-def install(events: Any, profile: str, user_class: type, hooks: ProfileHooks | None = None) -> None:
-    """Wire a locustfile: options, session creation, worker messages, reports, the verdict.
+def install(events: Any, behaviour: ProfileBehaviour, user_class: type) -> None:
+    """Wire a locustfile: options, session creation, worker messages, reports.
 
-    ``user_class`` gets its Locust ``tasks`` from the profile's mix (now, from the default
-    profiles file, and again at init from ``--vb-profiles`` when given).
+    ``user_class``'s Locust ``tasks`` are the profile's mix again once the options are read
+    (``--vb-profiles`` may name another mix than the default file's).
     """
-    from .users import mix_tasks  # imports FastHttpUser: only once a locustfile is being wired
-
-    hooks = hooks or hooks_for(profile)
-    user_class.tasks = mix_tasks(load_profile(profile).ops)
+    profile = behaviour.name
     locust_environment: list[Any] = []
 
     def _values(environment: Any) -> dict[str, Any]:
@@ -45,10 +43,10 @@ def install(events: Any, profile: str, user_class: type, hooks: ProfileHooks | N
         return values
 
     def _new_session(environment: Any, options: LoadOptions) -> Session:
-        session = Session(environment, hooks, options)
+        session = Session(environment, behaviour, options)
         environment.voipbin_session = session
         user_class.tasks = mix_tasks(options.config.ops)
-        hooks.setup(session)
+        behaviour.setup(session)
         return session
 
     @events.init_command_line_parser.add_listener
@@ -96,6 +94,7 @@ def install(events: Any, profile: str, user_class: type, hooks: ProfileHooks | N
     def _report(client_id: str, data: dict[str, Any], **_: Any) -> None:
         session = session_of(locust_environment[0])
         data["vb"] = session.book.export()
+        data["vb_pacing"] = session.pacer.summary()
         if session.fatal:
             data["vb_fatal"] = session.fatal
 
@@ -104,17 +103,21 @@ def install(events: Any, profile: str, user_class: type, hooks: ProfileHooks | N
         session = session_of(locust_environment[0])
         if "vb" in data:
             session.merged.absorb(data["vb"])
+        if "vb_pacing" in data:
+            session.worker_pacing[client_id] = data["vb_pacing"]  # cumulative: the latest replaces
         if data.get("vb_fatal"):
             session.fail(f"a worker: {data['vb_fatal']}")
 
-    @events.quitting.add_listener
-    def _quit(environment: Any, **_: Any) -> None:
-        session = session_of(environment)
-        if session.role == "worker":
-            environment.process_exit_code = 0
-            return
-        try:
-            environment.process_exit_code = session.finish()
-        except Exception:  # a bug of ours must not look like a threshold (1) or a pass (0)
-            log.exception("voipbin-harness load: could not write the verdict")
-            environment.process_exit_code = 2
+
+def judge(environment: Any) -> None:
+    """A locustfile's ``quitting`` listener calls this: master/local write the verdict
+    (summary.json, chart, headline) and set the process exit code; a worker exits 0."""
+    session = session_of(environment)
+    if session.role == "worker":
+        environment.process_exit_code = 0
+        return
+    try:
+        environment.process_exit_code = session.finish()
+    except Exception:  # a bug of ours must not look like a threshold (1) or a pass (0)
+        log.exception("voipbin-harness load: could not write the verdict")
+        environment.process_exit_code = 2

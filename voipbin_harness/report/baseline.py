@@ -24,8 +24,13 @@ import yaml
 from ..errors import HarnessError
 from ..redact import redact
 
-__all__ = ["Baseline", "BaselineEntry", "BaselineRule", "Classification", "classify", "load_baseline",
-           "write_baseline"]
+__all__ = ["SEEN_WHEN_RATE_LIMITED", "Baseline", "BaselineEntry", "BaselineRule", "Classification", "classify",
+           "load_baseline", "write_baseline"]
+
+
+#: ``"seen_when"`` of an entry only a rate-limited answer can show (the spec's undeclared 429): a
+#: run that met no 429 says nothing about it, so it is neither known nor "fixed" there.
+SEEN_WHEN_RATE_LIMITED = "rate-limited"
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class BaselineEntry:
     operation: str
     reason: str
     suite: str = ""
+    seen_when: str = ""  # "" (always judged) or SEEN_WHEN_RATE_LIMITED
 
 
 @dataclass(frozen=True)
@@ -117,8 +123,13 @@ def load_baseline(path: str | os.PathLike[str] | None) -> Baseline:
         if missing:
             raise HarnessError(f"baseline {path}: entry {number} ({raw.get('id', '?')}) lacks {', '.join(missing)}",
                                hint="every known deviation needs an id, its check, its operation and a reason")
+        seen_when = str(raw.get("seen_when") or "")
+        if seen_when not in ("", SEEN_WHEN_RATE_LIMITED):
+            raise HarnessError(f"baseline {path}: entry {number} ({raw['id']}) has seen_when {seen_when!r}",
+                               hint=f"leave it out, or {SEEN_WHEN_RATE_LIMITED!r}")
         entry = BaselineEntry(id=str(raw["id"]).strip(), check=str(raw["check"]), operation=str(raw["operation"]),
-                              reason=str(raw["reason"]).strip(), suite=str(raw.get("suite") or ""))
+                              reason=str(raw["reason"]).strip(), suite=str(raw.get("suite") or ""),
+                              seen_when=seen_when)
         if entry.id in entries:
             raise HarnessError(f"baseline {path}: the id {entry.id} is listed twice")
         entries[entry.id] = entry
@@ -140,10 +151,12 @@ def _rule(path: Path, number: int, raw: Any) -> BaselineRule:
                         reason=str(raw["reason"]).strip(), suite=str(raw.get("suite") or ""))
 
 
-def classify(findings: list[dict[str, Any]], baseline: Baseline, finished_suites: set[str]) -> Classification:
+def classify(findings: list[dict[str, Any]], baseline: Baseline, finished_suites: set[str],
+             rate_limited_suites: set[str] | None = None) -> Classification:
     """Mark each finding ``known`` (with the baseline's reason) or new; list fixed and unchecked entries.
 
-    Mutates each finding dict: sets ``known`` and, for known ones, ``baseline_reason``.
+    Mutates each finding dict: sets ``known`` and, for known ones, ``baseline_reason``. An entry
+    seen only when rate limited is not judged for a suite that met no 429 (``rate_limited_suites``).
     """
     new: list[dict[str, Any]] = []
     known: list[dict[str, Any]] = []
@@ -168,6 +181,8 @@ def classify(findings: list[dict[str, Any]], baseline: Baseline, finished_suites
     for entry in baseline.entries.values():
         if entry.id in seen:
             continue
+        if entry.seen_when == SEEN_WHEN_RATE_LIMITED and entry.suite not in (rate_limited_suites or set()):
+            continue  # no 429 met: nothing to say about it
         record = {"id": entry.id, "check": entry.check, "operation": entry.operation, "suite": entry.suite,
                   "reason": entry.reason}
         # an entry without a suite is judged once every suite finished

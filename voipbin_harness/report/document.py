@@ -19,7 +19,7 @@ from ..findings import finding_id
 from .baseline import Baseline, classify
 from .suites import SuiteResult
 
-__all__ = ["FORMAT", "build_document", "load_figures", "tool_versions"]
+__all__ = ["FORMAT", "build_document", "load_figures", "pacing_view", "tool_versions", "unexercised"]
 
 FORMAT = "voipbin-harness/check-report/1"
 _TOOLS = ("schemathesis", "hypothesis", "locust", "pytest", "allure-pytest", "matplotlib")
@@ -141,9 +141,50 @@ def _collect(suites: list[SuiteResult]) -> list[dict[str, Any]]:
     return list(merged.values())
 
 
+def pacing_view(suites: list[SuiteResult]) -> list[dict[str, Any]]:
+    """Per suite that ran: the rate it sent at and why, its share of the time budget, and every
+    wait (paced waits, 429s met, retry waits, gave up), read from its ``"pacing"`` and ``"plan"``
+    blocks; a suite from before pacing (no block) is listed with what is known."""
+    rows = []
+    for suite in suites:
+        if suite.status in ("skipped", "not-run") or suite.kind == "lint":
+            continue
+        pacing = suite.pacing or {}
+        plan = suite.summary.get("plan") if isinstance(suite.summary.get("plan"), dict) else {}
+        rows.append({
+            "suite": suite.name, "title": suite.title, "status": suite.status, "complete": suite.complete,
+            "reported": bool(pacing),
+            "limit": pacing.get("limit"), "rate": pacing.get("rate"), "source": pacing.get("source") or "",
+            "budget_s": suite.budget_s, "timeout_s": suite.timeout_s, "duration_s": suite.duration_s,
+            "suite_budget_s": plan.get("time_budget_s") or plan.get("budget_s"),
+            **{key: pacing.get(key) for key in ("requests", "paced_waits", "paced_seconds", "rate_limited",
+                                                "retry_waits", "retry_wait_seconds", "gave_up", "slowed_to")},
+        })
+    return rows
+
+
+def unexercised(suites: list[SuiteResult]) -> list[dict[str, Any]]:
+    """Every operation a suite left unexercised, with its reason (contracts' ``operations`` block,
+    and any suite that reports one the same way), grouped by reason."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for suite in suites:
+        operations = suite.summary.get("operations")
+        listed = operations.get("not_tested") if isinstance(operations, dict) else None
+        for item in listed if isinstance(listed, list) else []:
+            if isinstance(item, dict):
+                operation, reason = str(item.get("operation", "?")), str(item.get("reason") or "no reason given")
+            else:
+                operation, reason = str(item), "no reason given"
+            # a reason that names its operation ('... --allow-operation "PUT /customer"') is grouped without it
+            groups.setdefault((suite.name, reason.replace(f' "{operation}"', "")), []).append(operation)
+    return [{"suite": suite, "reason": reason, "operations": sorted(ops), "count": len(ops)}
+            for (suite, reason), ops in sorted(groups.items(), key=lambda kv: (kv[0][0], -len(kv[1]), kv[0][1]))]
+
+
 def build_document(*, started_epoch: float, suites: list[SuiteResult], baseline: Baseline, target: dict[str, Any],
                    spec: dict[str, Any], quick: bool, interrupted: bool = False, scrubbed: list[str] | None = None,
-                   command: str = "", versions: dict[str, str] | None = None, running: str = "") -> dict[str, Any]:
+                   command: str = "", versions: dict[str, str] | None = None, running: str = "",
+                   budget: dict[str, Any] | None = None) -> dict[str, Any]:
     """The whole run as one JSON-able document (written as ``summary.json``)."""
     findings = _collect(suites)
     finished = {s.name for s in suites if s.complete and s.status in ("passed", "failed")}
@@ -151,7 +192,9 @@ def build_document(*, started_epoch: float, suites: list[SuiteResult], baseline:
     complete = not interrupted and not running and all(s.name in finished for s in planned)
     if complete:
         finished.add("*")
-    verdict_of = classify(findings, baseline, finished)
+    rate_limited = {s.name for s in suites if isinstance((s.pacing or {}).get("rate_limited"), int)
+                    and (s.pacing or {})["rate_limited"] > 0}
+    verdict_of = classify(findings, baseline, finished, rate_limited)
     for entry in verdict_of.fixed:
         # a quick run tries fewer inputs: not seeing a deviation there is a hint, not a proof
         entry["conclusive"] = not quick
@@ -186,6 +229,9 @@ def build_document(*, started_epoch: float, suites: list[SuiteResult], baseline:
         "tools": versions if versions is not None else tool_versions(),
         "baseline": {"source": baseline.source, "description": baseline.description, "entries": len(baseline.entries),
                      "rules": len(baseline.rules)},
+        "budget": budget or {},
+        "pacing": pacing_view(suites),
+        "unexercised": unexercised(suites),
         "suites": [s.to_dict() for s in suites],
         "findings": findings,
         "fixed": verdict_of.fixed,

@@ -2,9 +2,11 @@
 
 Each suite runs as ``python -m voipbin_harness <command> ...`` in a new session (process group)
 so that stopping it reaches everything it started (the embedded emulator included): Ctrl-C or
-SIGTERM to ``check`` is forwarded as SIGINT to the group (pytest and Locust write what they have
-on SIGINT), then SIGKILL after a grace period. After the suite ends its group is killed anyway,
-so a suite that leaves an emulator behind cannot keep a port or a core busy.
+SIGTERM to ``check``, or the suite's timeout, is forwarded as SIGINT to the group (pytest and
+Locust write what they have on SIGINT), then SIGTERM to a suite that is still there after a grace
+period, then SIGKILL. Whatever it wrote by then is read back (``suites.read_suite_result``: its
+summary, its findings log, its workers' folders). After the suite ends its group is killed
+anyway, so a suite that leaves an emulator behind cannot keep a port or a core busy.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from ..spec.loader import repo_root
 
 __all__ = ["ProcessOutcome", "SuitePlan", "run_process"]
 
-GRACE_S = 15.0
+GRACE_S = 15.0  # after SIGINT: pytest finishes its session hooks, writes junit and the summary
+TERM_GRACE_S = 5.0  # after SIGTERM, for a suite that ignored SIGINT (or was stuck in a C call)
 
 
 @dataclass
@@ -40,6 +43,8 @@ class SuitePlan:
     argv: list[str]  # after ``python -m voipbin_harness``
     env: dict[str, str] = field(default_factory=dict)
     timeout: float = 600.0
+    budget_s: float | None = None  # its share of the run's time budget (None: not budgeted)
+    grace_s: float | None = None  # how long a stopped suite may write after SIGINT (None: GRACE_S)
     program: list[str] = field(default_factory=lambda: [sys.executable, "-m", "voipbin_harness"])
     unavailable: str = ""  # why it cannot run at all (command missing, target unreachable); "" = it can
     skipped: str = ""  # why it is left out on purpose (--skip, load against a non-loopback target)
@@ -98,14 +103,14 @@ def run_process(plan: SuitePlan, suite_dir: Path, *, on_tick: Callable[[str], No
         while proc.poll() is None:
             if time.monotonic() - started > plan.timeout:
                 outcome.timed_out = True
-                _stop(proc)
+                _stop(proc, plan.grace_s)
                 break
             on_tick(tail[-1] if tail else "")
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=tick_s)  # returns as soon as the suite ends
     except KeyboardInterrupt:
         outcome.interrupted = True
-        _stop(proc)
+        _stop(proc, plan.grace_s)
     finally:
         _signal_group(proc, signal.SIGKILL)  # whatever the suite left running (an emulator) goes too
         reader.join(timeout=5)
@@ -115,14 +120,21 @@ def run_process(plan: SuitePlan, suite_dir: Path, *, on_tick: Callable[[str], No
     return outcome
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGINT to the suite's group (it writes what it has), SIGKILL after the grace period."""
-    _signal_group(proc, signal.SIGINT)
-    try:
-        proc.wait(timeout=GRACE_S)
-    except (subprocess.TimeoutExpired, KeyboardInterrupt):  # too slow, or a second Ctrl-C
-        _signal_group(proc, signal.SIGKILL)
-        proc.wait()
+def _stop(proc: subprocess.Popen[bytes], grace_s: float | None = None) -> None:
+    """SIGINT to the suite's group (it writes what it has), SIGTERM after the grace period, then
+    SIGKILL; a second Ctrl-C goes straight to SIGKILL."""
+    grace = GRACE_S if grace_s is None else grace_s
+    for sig, wait in ((signal.SIGINT, grace), (signal.SIGTERM, min(TERM_GRACE_S, grace))):
+        _signal_group(proc, sig)
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+        except KeyboardInterrupt:
+            break
+    _signal_group(proc, signal.SIGKILL)
+    proc.wait()
 
 
 def _pump(stream: object, log_path: Path, tail: deque[str]) -> None:

@@ -62,11 +62,13 @@ class CheckSession:
     allure_html: bool = True
     progress: Progress = field(default_factory=Progress)
     between_suites: Callable[[], None] | None = None  # e.g. reset a loopback emulator (see check.py)
+    budget: dict[str, Any] = field(default_factory=dict)  # report.plan.budget_block: time budget and rate
     interrupted: bool = False
     scrubbed: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.results = [SuiteResult(name=p.name, title=p.title, kind=p.kind, command=p.command_line) for p in self.plans]
+        self.results = [SuiteResult(name=p.name, title=p.title, kind=p.kind, command=p.command_line,
+                                    budget_s=p.budget_s, timeout_s=p.timeout) for p in self.plans]
         self.versions = tool_versions()
 
     # -- the run -----------------------------------------------------------------------------
@@ -110,6 +112,10 @@ class CheckSession:
         read_suite_result(result, suite_dir, self.report_dir, exit_code=outcome.exit_code,
                           interrupted=outcome.interrupted, timed_out=outcome.timed_out, error_line=outcome.error_line)
         result.duration_s = outcome.duration_s
+        if outcome.timed_out or outcome.interrupted:
+            kept = len(result.findings)
+            why = f"timed out after {plan.timeout:.0f} s and stopped" if outcome.timed_out else "interrupted"
+            result.reason = f"{why}; {kept} finding{'' if kept == 1 else 's'} made so far kept"
         self.scrubbed += [str(p.relative_to(self.report_dir)) for p in scrub_tree(suite_dir)]
         merge_allure_results(sorted(p for p in suite_dir.rglob("allure-results") if p.is_dir()),
                              self.report_dir / "allure-results")
@@ -136,14 +142,18 @@ class CheckSession:
 
     def _header(self) -> None:
         runnable = [p for p in self.plans if not p.skipped and not p.unavailable]
+        budget = self.budget.get("time_budget_s")
+        pacing = (f" · budget {budget / 60:g} min" if budget else "") + (
+            f" · paced under {self.budget['rate']} per customer" if self.budget.get("rate") else "")
         self.progress.header(f"check: {self.target.get('label')} · {len(runnable)} suite{'' if len(runnable) == 1 else 's'} · "
-                             f"{'quick' if self.quick else 'full'} run · report in {self.report_dir}")
+                             f"{'quick' if self.quick else 'full'} run{pacing} · report in {self.report_dir}")
 
     # -- the report --------------------------------------------------------------------------
     def document(self, *, running: str = "") -> dict[str, Any]:
         return build_document(started_epoch=self.started, suites=self.results, baseline=self.baseline,
                               target=self.target, spec=self.spec, quick=self.quick, interrupted=self.interrupted,
-                              scrubbed=self.scrubbed, command=self.command, versions=self.versions, running=running)
+                              scrubbed=self.scrubbed, command=self.command, versions=self.versions, running=running,
+                              budget=self.budget)
 
     def write(self, document: dict[str, Any] | None = None, *, running: str = "") -> dict[str, Any]:
         document = document or self.document(running=running)

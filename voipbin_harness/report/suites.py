@@ -14,7 +14,10 @@ from typing import Any
 
 import orjson
 
-__all__ = ["STATUSES", "SuiteResult", "junit_counts", "read_suite_result"]
+from ..findings import WORKERS_DIR, read_findings_log
+from ..pacing import merge_summaries
+
+__all__ = ["STATUSES", "WORKERS_DIR", "SuiteResult", "junit_counts", "read_suite_result"]
 
 # passed: ran, no failure. failed: ran, found failures. incomplete: started, did not finish
 # (crash, timeout, Ctrl-C) but left results. error: could not run (exit 2, bad option, target
@@ -34,6 +37,8 @@ class SuiteResult:
     reason: str = ""  # one line when the suite did not finish or could not run
     exit_code: int | None = None
     command: str = ""
+    budget_s: float | None = None  # its share of the run's time budget (report.plan)
+    timeout_s: float | None = None  # when check stops it
     started_at: str = ""
     duration_s: float = 0.0
     complete: bool = False
@@ -50,6 +55,14 @@ class SuiteResult:
     def tested(self) -> bool:
         """True when the suite exercised the target at all (even if it stopped half way)."""
         return self.status in ("passed", "failed") or (self.status == "incomplete" and bool(self.summary))
+
+    @property
+    def pacing(self) -> dict[str, Any] | None:
+        """The suite's ``"pacing"`` block (``Pacer.summary()``), wherever a load suite put it."""
+        for block in (self.summary, self.summary.get("load")):
+            if isinstance(block, dict) and isinstance(block.get("pacing"), dict):
+                return block["pacing"]
+        return None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -75,30 +88,44 @@ def read_summary_file(path: Path) -> tuple[dict[str, Any], str]:
     return data, ""
 
 
-def _with_logged_findings(summary: dict[str, Any], log: Path) -> dict[str, Any]:
-    """Add the findings a crashed suite logged to ``findings.jsonl`` but not yet to its summary.
+def _with_partial_results(summary: dict[str, Any], suite_dir: Path) -> dict[str, Any]:
+    """Add what a stopped or crashed suite wrote but did not merge into its ``summary.json``.
 
-    ``SummaryWriter`` appends every finding to the log at once but rewrites ``summary.json`` at
-    most twice a second, so a suite killed between the two knows more than its summary says.
+    ``SummaryWriter`` appends every finding to ``findings.jsonl`` at once but rewrites
+    ``summary.json`` at most twice a second, so a suite killed between the two knows more than
+    its summary says; and a suite split over pytest-xdist workers merges their folders only at the
+    end of its session, so a stopped one has its findings in ``.workers/<id>/`` alone. Findings
+    are merged by id (occurrences kept from the first copy); the workers' pacing is summed when
+    the suite's own summary has none.
     """
-    try:
-        lines = log.read_bytes().splitlines()
-    except OSError:
-        return summary
-    findings = list(summary.get("findings") or [])
-    seen = {f.get("id") for f in findings if isinstance(f, dict)}
-    for line in lines:
-        try:
-            finding = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            continue  # the last line of a killed writer may be cut short
-        if isinstance(finding, dict) and finding.get("id") not in seen:
-            seen.add(finding.get("id"))
-            findings.append(finding)
-    if findings and not summary:
+    findings = [f for f in (summary.get("findings") or []) if isinstance(f, dict)]
+    seen = {f.get("id") for f in findings}
+    sources = [suite_dir / "findings.jsonl"]
+    workers = sorted(p for p in (suite_dir / WORKERS_DIR).glob("*") if p.is_dir())
+    pacing: list[dict[str, Any]] = []
+    for worker in workers:
+        part, _ = read_summary_file(worker / "summary.json")
+        findings_of_part = [f for f in (part.get("findings") or []) if isinstance(f, dict)]
+        for finding in findings_of_part:
+            if finding.get("id") not in seen:
+                seen.add(finding.get("id"))
+                findings.append(finding)
+        if isinstance(part.get("pacing"), dict):
+            pacing.append(part["pacing"])
+        sources.append(worker / "findings.jsonl")
+    for log in sources:
+        for finding in read_findings_log(log):
+            if finding.get("id") not in seen:
+                seen.add(finding.get("id"))
+                findings.append(finding)
+    if not summary and (findings or workers):
         summary = {"complete": False}
     if findings:
         summary = {**summary, "findings": findings}
+    if pacing and not isinstance(summary.get("pacing"), dict):
+        summary = {**summary, "pacing": merge_summaries(pacing)}
+    if workers and not summary.get("complete"):
+        summary = {**summary, "workers_read": len(workers)}
     return summary
 
 
@@ -135,7 +162,7 @@ def read_suite_result(result: SuiteResult, suite_dir: Path, report_dir: Path, *,
     result.exit_code = exit_code
     summary, problem = read_summary_file(suite_dir / "summary.json")
     if not summary.get("complete"):
-        summary = _with_logged_findings(summary, suite_dir / "findings.jsonl")
+        summary = _with_partial_results(summary, suite_dir)
     result.summary = summary
     if summary:
         result.complete = bool(summary.get("complete"))

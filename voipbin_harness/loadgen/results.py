@@ -1,8 +1,10 @@
-"""Turn a finished run's merged statistics into its verdict: summary.json, findings, exit code.
+"""A finished run's results: the verdict blocks of each kind of run, summary.json and the chart.
 
-One ``Outcome`` per run, built by a per-profile function from the plan, the master's merged
-``StepBook`` and the thresholds; then ``write_outcome`` writes summary.json through the shared
-``SummaryWriter`` and the chart. No Locust here, so all of it is unit-tested on canned books.
+One ``Outcome`` (``outcome.py``) per run, built by a pure function from the plan, the master's
+merged ``StepBook`` and the thresholds (``steady_outcome``, ``capacity_outcome`` here,
+``ratelimit.ratelimit_outcome``), chosen by the profile in ``load/<profile>.py``; then
+``write_outcome`` writes summary.json through the shared ``SummaryWriter`` and the chart. No
+Locust here, so all of it is unit-tested on canned books.
 
 Exit codes: 1 when a finding was made (a defect in the target's answers is a fact whatever the
 generator did); else 2 when the run is invalid (``invalid``: the generator could not keep the
@@ -21,21 +23,21 @@ proof, a knee on a lagging step is the generator's (``limited_by: generator``, i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from ..errors import ExitCode
 from ..findings import Finding, SummaryWriter
 from .analysis import Slo, StepResult, find_breakpoint, limited_by, slope, step_result, step_results
+from .outcome import VERDICT_WORDS, Outcome, exit_code
 from .plan import Plan
 from .stats import RUN, StepBook
 from .thresholds import Breach, Thresholds
 
 __all__ = [
-    "Outcome",
+    "RATE_LIMIT_PROMISE",
     "capacity_outcome",
-    "exit_code",
     "judge_generator",
     "rate_limit_answer_findings",
     "slo_breaches",
@@ -46,31 +48,6 @@ __all__ = [
 RATE_LIMIT_PROMISE = ("BEHAVIOUR.md, Rate limiting: a limited request gets 429, header Retry-After: <whole "
                       "seconds>, body {\"error\": {\"status\": \"RESOURCE_EXHAUSTED\", \"reason\": "
                       "\"RATE_LIMIT_EXCEEDED\", ..., \"details\": [{\"limited_by\": ...}]}}")
-
-
-@dataclass
-class Outcome:
-    """Everything a run concluded; ``summary`` holds the profile-specific blocks."""
-
-    profile: str
-    steps: list[StepResult]
-    summary: dict[str, Any] = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)
-    breaches: list[Breach] = field(default_factory=list)
-    invalid: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # generator trouble that did not change the verdict
-    chart_x: str = "offered"  # "offered" (req/s) or "time" (window start, s)
-    marks: dict[str, float] = field(default_factory=dict)  # vertical lines on the chart
-
-
-def exit_code(outcome: Outcome) -> ExitCode:
-    if outcome.findings:
-        return ExitCode.FAILURES
-    if outcome.invalid:
-        return ExitCode.UNUSABLE
-    if outcome.breaches:
-        return ExitCode.FAILURES
-    return ExitCode.OK
 
 
 def slo_breaches(slo: Slo, result: StepResult, scope: str) -> list[Breach]:
@@ -133,16 +110,17 @@ def _overall(plan: Plan, book: StepBook, thresholds: Thresholds) -> StepResult:
 
 
 def steady_outcome(profile: str, plan: Plan, book: StepBook, thresholds: Thresholds, *,
-                   operation: str = "*", memory: Sequence[tuple[float, float]] = (),
+                   operation: str = "*", memory: Sequence[tuple[float, float]] | None = None,
                    reproduce: str = "") -> Outcome:
-    """smoke and soak: one rate, judged on the whole run (soak also on its trends)."""
+    """One rate, judged on the whole run (smoke); with ``memory`` (soak) also on its trends:
+    the ``soak`` block, and breaches of the growth thresholds."""
     steps = step_results(plan, book, thresholds.generator)
     overall = _overall(plan, book, thresholds)
     outcome = Outcome(profile, steps, chart_x="time" if len(steps) > 1 else "offered")
     outcome.summary["overall"] = overall.to_dict()
     outcome.breaches += slo_breaches(thresholds.slo, overall, profile)
     outcome.findings += rate_limit_answer_findings(book, operation, reproduce)
-    if profile == "soak":
+    if memory is not None:
         outcome.summary["soak"] = _soak_trends(plan, steps, memory, thresholds, outcome.breaches)
     judge_generator(outcome, steps, latency_matters=True)
     return outcome
@@ -236,7 +214,7 @@ def write_outcome(outcome: Outcome, writer: SummaryWriter, *, plan: Plan, meta: 
             chart = chart_path.name
         except Exception as exc:  # a chart is a convenience: never fail a run on it
             chart = f"not drawn: {exc}"
-    verdict = {ExitCode.OK: "pass", ExitCode.FAILURES: "fail", ExitCode.UNUSABLE: "invalid"}[code]
+    verdict = VERDICT_WORDS[code]
     writer.close(
         **meta,
         verdict=verdict,
