@@ -19,6 +19,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -116,6 +117,8 @@ def _target_info(args: argparse.Namespace) -> tuple[dict[str, Any], str, Limit |
     """(what the report says about the target, why it cannot be reached or "", the per-customer
     limit the suites pace themselves by and where it comes from). No secret in any."""
     target = resolve(args.target)  # a bad value is a HarnessError; credentials get registered for redaction
+    if target.is_emulator:  # the suites start their embedded emulator without limits (only load ratelimit sets one)
+        target = replace(target, emulator_args=["--no-rate-limit"])
     limit, source = rate_limit_of(target, args.target_rate)  # a bad --rate is a HarnessError too
     if target.is_emulator:
         return {"name": "emulator", "label": f"embedded emulator ({args.emulator_profile} profile)",
