@@ -32,6 +32,7 @@ from voipbin_harness.spec import Spec
 
 __all__ = [
     "ACCOUNTS",
+    "FakeClock",
     "BODIES",
     "CONTROL",
     "HTTP_OF_ERROR_STATUS",
@@ -324,3 +325,18 @@ def assert_answer(emu: Emu, spec: Spec, label: str, response: httpx.Response, ht
     assert HTTP_OF_ERROR_STATUS.get(error["status"]) == response.status_code, (
         f"{label}: error.status {error['status']} on HTTP {response.status_code}")
     return error
+
+
+class FakeClock:
+    """A clock for ``pacing.Pacer`` that moves only when the pacer sleeps: no test waits for real."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.now = start
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds

@@ -5,21 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support import FakeClock
 from voipbin_harness.conventions.ratelimit import CLIENT_HEADROOM, RETRY_RULE, Limit, limited_by
 from voipbin_harness.pacing import Answer, Pacer, answer_of
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def _pacer(limit: Limit | None, clock: FakeClock, **kwargs: object) -> Pacer:
@@ -27,7 +15,7 @@ def _pacer(limit: Limit | None, clock: FakeClock, **kwargs: object) -> Pacer:
 
 
 def test_an_unpaced_pacer_never_waits() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     pacer = _pacer(None, clock)
     for _ in range(1000):
         pacer.acquire("primary")
@@ -38,7 +26,7 @@ def test_an_unpaced_pacer_never_waits() -> None:
 @pytest.mark.parametrize("limit", [Limit(17, 33), Limit(50, 50), Limit(5, 1)])
 def test_a_paced_client_stays_under_the_target_rate(limit: Limit) -> None:
     """Whatever the burst, N requests take at least the time the client-side bucket needs."""
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     pacer = _pacer(limit, clock)
     start = clock.now
     sent = 400
@@ -52,7 +40,7 @@ def test_a_paced_client_stays_under_the_target_rate(limit: Limit) -> None:
 
 
 def test_customers_have_their_own_buckets_and_the_ip_bucket_is_shared() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     pacer = _pacer(Limit(10, 2), clock, ip=Limit(1000, 1000))
     for _ in range(50):
         pacer.acquire("alpha")
@@ -62,13 +50,13 @@ def test_customers_have_their_own_buckets_and_the_ip_bucket_is_shared() -> None:
 
 
 def test_share_divides_the_rate_between_processes() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     pacer = _pacer(Limit(20, 2), clock, share=2)
     assert pacer.rate == pytest.approx(20 * CLIENT_HEADROOM / 2)
 
 
 def test_a_429_is_waited_out_as_retry_after_says_and_the_request_sent_again() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     pacer = _pacer(Limit(17, 33), clock)
     answers = iter([429, 429, 200])
     seen: list[int] = []
@@ -93,7 +81,7 @@ def test_without_retry_after_the_client_backs_off_exponentially() -> None:
 
 
 def test_a_request_that_stays_limited_is_given_up_after_the_bounded_retries() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     pacer = _pacer(Limit(17, 33), clock)
     sent = []
     outcome = pacer.call(lambda: sent.append(1) or 429, lambda s: Answer(s, "1"), key="primary")
@@ -103,7 +91,7 @@ def test_a_request_that_stays_limited_is_given_up_after_the_bounded_retries() ->
 
 
 def test_requests_meant_to_meet_the_limit_are_neither_paced_nor_retried() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     pacer = _pacer(Limit(1, 1), clock)
     outcomes = [pacer.call(lambda: 429, lambda s: Answer(s, "1"), key="primary", retry=False) for _ in range(5)]
     assert all(o.response == 429 and o.retries == 0 for o in outcomes)
@@ -111,7 +99,7 @@ def test_requests_meant_to_meet_the_limit_are_neither_paced_nor_retried() -> Non
 
 
 def test_after_a_429_the_bucket_that_ran_dry_pauses() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     pacer = _pacer(Limit(100, 100), clock, ip=Limit(1000, 1000))
     pacer.limited("alpha", Answer(429, "3", "customer"), 0)
     assert pacer.acquire("alpha") == pytest.approx(3.0, abs=0.05)

@@ -21,6 +21,7 @@ import pytest
 
 from scenarios.client import OTHER, PRIMARY, RATE_LIMIT_CHECK, Api, Auth
 from tests.scenarios.support import run_scenarios, scenarios_command, scenarios_env
+from tests.support import FakeClock
 from voipbin_harness.conventions.ratelimit import Limit
 from voipbin_harness.conventions.resources import BASE_PATH
 from voipbin_harness.emulator.process import EmulatorProcess
@@ -36,23 +37,8 @@ LIMITED = {"error": {"status": "RESOURCE_EXHAUSTED", "reason": "RATE_LIMIT_EXCEE
                      "request_id": "req_1", "details": [{"limited_by": "customer"}]}}
 
 
-class Clock:
-    """A pacer clock that moves only when the pacer sleeps: no test waits for real."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
-def _api(spec: Spec, handler: Callable[[httpx.Request], httpx.Response]) -> tuple[Api, Clock, list[Finding]]:
-    clock = Clock()
+def _api(spec: Spec, handler: Callable[[httpx.Request], httpx.Response]) -> tuple[Api, FakeClock, list[Finding]]:
+    clock = FakeClock()
     findings: list[Finding] = []
     api = Api("http://target.test", BASE_PATH, spec, pacer=Pacer(Limit(17, 33), clock=clock, sleep=clock.sleep),
               on_finding=findings.append)
