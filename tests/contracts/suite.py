@@ -12,7 +12,7 @@ from typing import Any
 
 from tests.scenarios.support import credentials_env
 from voipbin_harness.findings import read_summary
-from voipbin_harness.spec.loader import repo_root
+from voipbin_harness.paths import repo_root
 
 __all__ = ["SUITE_TIMEOUT", "Outcome", "contracts_command", "contracts_env", "run_contracts"]
 

@@ -19,7 +19,7 @@ from tests.contracts.suite import contracts_command, contracts_env, run_contract
 from tests.support import Emu
 from voipbin_harness.conventions.ratelimit import Limit
 from voipbin_harness.emulator.tenants import ALPHA
-from voipbin_harness.spec.loader import repo_root
+from voipbin_harness.paths import repo_root
 
 RATE_LIMIT_CHECKS = {"rate_limit_answer", "rate_limit_declared"}
 

@@ -20,8 +20,8 @@ from voipbin_harness.cli import main
 from voipbin_harness.emulator import EmulatorConfig, create_app
 from voipbin_harness.emulator.latency import Delay, Latency
 from voipbin_harness.emulator.server import EmulatorServer, Request, Response, _Protocol
+from voipbin_harness.paths import repo_root
 from voipbin_harness.spec import Spec
-from voipbin_harness.spec.loader import repo_root
 
 Start = Callable[..., Emu]
 CLI_PORT = 19210  # this area's port range (19200-19249); the tests above use free ports

@@ -24,7 +24,7 @@ import pytest
 from voipbin_harness.cli import main
 from voipbin_harness.emulator.tenants import ALPHA, BRAVO
 from voipbin_harness.findings import read_summary
-from voipbin_harness.spec.loader import repo_root
+from voipbin_harness.paths import repo_root
 
 pytestmark = pytest.mark.slow
 

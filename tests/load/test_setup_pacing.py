@@ -27,8 +27,8 @@ from voipbin_harness.emulator.app import EmulatorApp
 from voipbin_harness.emulator.server import EmulatorServer, Request, Response
 from voipbin_harness.emulator.tenants import ALPHA
 from voipbin_harness.findings import read_summary
+from voipbin_harness.paths import repo_root
 from voipbin_harness.spec import Spec
-from voipbin_harness.spec.loader import repo_root
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.report.fakes import make_session as _make_session
-from voipbin_harness.report.session import CheckSession
+from voipbin_harness.check.session import CheckSession
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from voipbin_harness.check.progress import Progress
+from voipbin_harness.check.runner import SuitePlan
+from voipbin_harness.check.session import CheckSession
 from voipbin_harness.report.baseline import Baseline
-from voipbin_harness.report.progress import Progress
-from voipbin_harness.report.runner import SuitePlan
-from voipbin_harness.report.session import CheckSession
 
 KINDS = {"spec-lint": "lint", "contracts": "pytest", "scenarios": "pytest", "load-smoke": "load",
          "load-ratelimit": "load"}

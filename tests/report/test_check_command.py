@@ -12,9 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from voipbin_harness.cli import build_parser
-from voipbin_harness.conventions.ratelimit import Limit
-from voipbin_harness.report.plan import (
+from voipbin_harness.check.plan import (
     DEPTH,
     MIN_SHARE_S,
     SUITES,
@@ -24,6 +22,8 @@ from voipbin_harness.report.plan import (
     split_budget,
     suite_timeout,
 )
+from voipbin_harness.cli import build_parser
+from voipbin_harness.conventions.ratelimit import Limit
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from voipbin_harness.check.session import CheckSession
 from voipbin_harness.findings import finding_id
 from voipbin_harness.report.baseline import Baseline, BaselineEntry
-from voipbin_harness.report.session import CheckSession
 
 Make = Callable[..., CheckSession]
 # fake_suite.CATALOG: 0 undeclared_status, 1 error_envelope, 2 tenant_isolation, 3 pagination_contract

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from voipbin_harness.check.session import CheckSession
 from voipbin_harness.findings import finding_id
+from voipbin_harness.paths import repo_root
 from voipbin_harness.redact import register_secret
 from voipbin_harness.report.allure import find_allure
 from voipbin_harness.report.baseline import Baseline, BaselineEntry
-from voipbin_harness.report.session import CheckSession
-from voipbin_harness.spec.loader import repo_root
 
 Make = Callable[..., CheckSession]
 # fake_suite.CATALOG 0 and 1 (contracts' default findings) are known; 2 (scenarios') is new

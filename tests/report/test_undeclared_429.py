@@ -15,6 +15,7 @@ from voipbin_harness.spec.lint import lint
 
 REPO = Path(__file__).resolve().parents[2]
 BASELINE = REPO / "reports" / "baselines" / "gateway-emulator.json"
+TOOLS = REPO / "tools"
 UNDECLARED_429 = finding_id("rate_limit_declared", "(spec)", "undeclared-429")
 
 
@@ -38,11 +39,11 @@ def test_the_shipped_baseline_accepts_it_once_quoting_behaviour_md() -> None:
     # and no per-operation rate_limit_declared entry is left
     assert [e.id for e in baseline.entries.values() if e.check == "rate_limit_declared"] == [UNDECLARED_429]
     # the generator script writes the same entry
-    sys.path.insert(0, str(BASELINE.parent))
+    sys.path.insert(0, str(TOOLS))
     try:
         import gateway_reasons
     finally:
-        sys.path.remove(str(BASELINE.parent))
+        sys.path.remove(str(TOOLS))
     assert gateway_reasons.SPEC_DEFECTS[0]["id"] == UNDECLARED_429
     assert gateway_reasons.reason_for({"check": "rate_limit_declared", "operation": "(spec)", "key": "undeclared-429",
                                        "got": "407 operations", "message": "x"}) == entry.reason

@@ -17,7 +17,7 @@ from typing import Any
 
 from tests.support import ACCOUNTS, JWT_KEY, KEYS
 from voipbin_harness.findings import read_summary
-from voipbin_harness.spec.loader import repo_root
+from voipbin_harness.paths import repo_root
 
 __all__ = ["Outcome", "credentials_env", "run_scenarios", "scenarios_command", "scenarios_env"]
 

@@ -27,8 +27,8 @@ from voipbin_harness.conventions.resources import BASE_PATH
 from voipbin_harness.emulator.process import EmulatorProcess
 from voipbin_harness.findings import Finding, read_summary
 from voipbin_harness.pacing import Pacer
+from voipbin_harness.paths import repo_root
 from voipbin_harness.spec import Spec
-from voipbin_harness.spec.loader import repo_root
 
 TOKEN = "alpha-token-value"
 KEY = "vb_" + "a" * 32

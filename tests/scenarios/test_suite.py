@@ -17,7 +17,7 @@ from tests.scenarios.support import run_scenarios
 from tests.support import ACCOUNTS, KEYS
 from voipbin_harness.commands.scenarios import build_pytest_args
 from voipbin_harness.findings import read_summary
-from voipbin_harness.spec.loader import repo_root
+from voipbin_harness.paths import repo_root
 
 #: What the gateway profile must be reported for (BEHAVIOUR.md: where its code differs from the docs).
 GATEWAY_DEVIATIONS = {"pagination_last_page", "other_customer_status", "status_for_cause", "bad_input_status"}

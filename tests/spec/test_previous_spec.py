@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from voipbin_harness.check.plan import build_plan
 from voipbin_harness.cli import build_parser, main
-from voipbin_harness.report.plan import build_plan
 from voipbin_harness.spec import Spec, load_document, load_spec
 from voipbin_harness.spec.adapt import SILENT_SPEC_CHECK, silent_spec_finding
 from voipbin_harness.spec.diff import changed_since

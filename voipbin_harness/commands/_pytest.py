@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ExitCode, HarnessError
-from ..spec.loader import repo_root
+from ..paths import repo_root
 
 __all__ = ["run_suite", "suite_dir"]
 

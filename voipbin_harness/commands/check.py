@@ -1,7 +1,7 @@
 """``voipbin-harness check``: every suite in its own process, then one report.
 
 Spec lint, contracts, scenarios, load ``smoke`` and ``ratelimit``, in that order
-(``report.plan``), with a live progress display; after each suite the run's ``summary.json`` and
+(``check.plan``), with a live progress display; after each suite the run's ``summary.json`` and
 ``index.html`` are rewritten, so a run stopped by Ctrl-C, a crashed suite or a target that went
 away still leaves a report of what ran, marked incomplete. Findings are compared with a baseline
 of known deviations (the shipped one for the embedded gateway emulator by default) and, with
@@ -28,9 +28,9 @@ import httpx
 
 from ..conventions.ratelimit import Limit
 from ..errors import HarnessError
+from ..paths import repo_root
 from ..redact import redact_text
 from ..spec import load_spec
-from ..spec.loader import repo_root
 from ..target import rate_limit_of, resolve
 from ._common import add_rate, add_report_dir, add_spec, add_target
 
@@ -45,7 +45,7 @@ SPEC_DIFF_DIR = "spec-diff"  # --previous-spec: the diff's JSON and markdown
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from ..report.plan import DEFAULT_EMULATOR_RATE_LIMIT, DEPTH, SUITES
+    from ..check.plan import DEFAULT_EMULATOR_RATE_LIMIT, DEPTH, SUITES
 
     parser = subparsers.add_parser(
         "check", help="run every suite and write one report (pre-release gate, nightly job)",
@@ -190,10 +190,10 @@ def _validate(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..check.plan import DEPTH, SUITES, budget_block, build_plan
+    from ..check.session import CheckSession
     from ..cli import build_parser
     from ..report.baseline import load_baseline
-    from ..report.plan import DEPTH, SUITES, budget_block, build_plan
-    from ..report.session import CheckSession
 
     started = time.time()
     _validate(args)

@@ -84,8 +84,8 @@ def run(args: argparse.Namespace) -> int:
     from ..loadgen.options import ConfigError, build_plan, check_target, resolve_options
     from ..loadgen.profiles import ProfileError, load_profile
     from ..loadgen.thresholds import ThresholdsError, load_thresholds
+    from ..paths import repo_root
     from ..spec import load_spec
-    from ..spec.loader import repo_root
     from ..target import open_target, resolve
 
     _check_numbers(args)

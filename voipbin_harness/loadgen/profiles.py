@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..conventions.resources import SINGLETONS, resource_of
-from ..spec.loader import repo_root
+from ..paths import repo_root
 
 __all__ = ["DEFAULT_FILE", "PROFILES", "MixOp", "ProfileConfig", "ProfileError", "load_profile"]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..spec.loader import repo_root
+from ..paths import repo_root
 from .analysis import GeneratorLimits, KneeRule, Slo
 from .profiles import PROFILES
 

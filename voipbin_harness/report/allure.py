@@ -14,7 +14,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ..spec.loader import repo_root
+from ..paths import repo_root
 from .output import copy_redacted, scrub_tree
 
 __all__ = ["find_allure", "generate_allure_report", "merge_allure_results"]

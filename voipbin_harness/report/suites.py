@@ -37,7 +37,7 @@ class SuiteResult:
     reason: str = ""  # one line when the suite did not finish or could not run
     exit_code: int | None = None
     command: str = ""
-    budget_s: float | None = None  # its share of the run's time budget (report.plan)
+    budget_s: float | None = None  # its share of the run's time budget (check.plan)
     timeout_s: float | None = None  # when check stops it
     started_at: str = ""
     duration_s: float = 0.0

@@ -29,7 +29,7 @@ import yaml
 from ..errors import HarnessError
 
 __all__ = ["LIVE_SPEC_URL", "PINNED_DIR", "PINNED_SPEC", "default_spec_source", "load_document", "parse_document",
-           "read_source", "repo_root", "resolve_source"]
+           "read_source", "resolve_source"]
 
 LIVE_SPEC_URL = "https://api.voipbin.net/openapi.json"
 PINNED_DIR = Path(__file__).resolve().parent / "pinned"
@@ -37,11 +37,6 @@ PINNED_SPEC = PINNED_DIR / "openapi.yaml"
 #: Source names that are not paths: ``live`` (the gateway's own spec) and ``pinned`` (the package's copy).
 _NAMED = {"live": LIVE_SPEC_URL, "pinned": str(PINNED_SPEC)}
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def repo_root() -> Path:
-    """The checkout this package runs from (its parent folder)."""
-    return Path(__file__).resolve().parents[2]
 
 
 def default_spec_source() -> str:

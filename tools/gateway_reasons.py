@@ -1,7 +1,7 @@
 """Build ``gateway-emulator.json`` from check runs: every finding the gateway profile is known to
 produce, each with the sentence of ``../shared/voipbin/BEHAVIOUR.md`` that documents it.
 
-    python reports/baselines/gateway_reasons.py reports/check/summary.json [more summary.json...]
+    python tools/gateway_reasons.py reports/check/summary.json [more summary.json...]
 
 A finding no rule explains is NOT accepted: it is printed, and stays new (a defect of the
 emulator or of a suite to fix, not a deviation to accept). Give several runs (a ``--quick`` one
@@ -16,7 +16,7 @@ import re
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from voipbin_harness.findings import finding_id  # noqa: E402
 
 B = "BEHAVIOUR.md"
@@ -137,13 +137,13 @@ def main(paths: list[str]) -> int:
     document = {
         "description": ("Known deviations of the embedded emulator in its gateway profile: the real VoIPBIN "
                         "gateway's documented differences from its spec and docs (../shared/voipbin/BEHAVIOUR.md). "
-                        "Built by reports/baselines/gateway_reasons.py from check runs; every reason quotes "
+                        "Built by tools/gateway_reasons.py from check runs; every reason quotes "
                         "BEHAVIOUR.md."),
         "rules": FAMILY_RULES,
         "findings": [{k: e[k] for k in ("id", "check", "operation", "suite", "reason", "seen_when") if k in e}
                      for e in entries],
     }
-    out = Path(__file__).with_name("gateway-emulator.json")
+    out = Path(__file__).resolve().parents[1] / "reports" / "baselines" / "gateway-emulator.json"
     out.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
     print(f"{len(entries)} known deviations written to {out}")
     for entry in unexplained.values():

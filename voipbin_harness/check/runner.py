@@ -24,8 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..paths import repo_root
 from ..redact import redact_text
-from ..spec.loader import repo_root
 
 __all__ = ["ProcessOutcome", "SuitePlan", "run_process"]
 

@@ -16,15 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from ..redact import redact
-from .allure import generate_allure_report, merge_allure_results
-from .baseline import Baseline
-from .document import build_document, tool_versions
-from .history import compare, load_history, run_key, store_run
-from .html import write_fallback_html, write_html
-from .output import scrub_tree, write_redacted_json
+from ..report.allure import generate_allure_report, merge_allure_results
+from ..report.baseline import Baseline
+from ..report.document import build_document, tool_versions
+from ..report.history import compare, load_history, run_key, store_run
+from ..report.html import write_fallback_html, write_html
+from ..report.output import scrub_tree, write_redacted_json
+from ..report.suites import SuiteResult, read_suite_result
 from .progress import Progress
 from .runner import SuitePlan, run_process
-from .suites import SuiteResult, read_suite_result
 
 __all__ = ["CheckSession"]
 
@@ -62,7 +62,7 @@ class CheckSession:
     allure_html: bool = True
     progress: Progress = field(default_factory=Progress)
     between_suites: Callable[[], None] | None = None  # e.g. reset a loopback emulator (see check.py)
-    budget: dict[str, Any] = field(default_factory=dict)  # report.plan.budget_block: time budget and rate
+    budget: dict[str, Any] = field(default_factory=dict)  # check.plan.budget_block: time budget and rate
     interrupted: bool = False
     scrubbed: list[str] = field(default_factory=list)
 
