@@ -57,7 +57,7 @@ def switched_off(spec: Spec, phases: Collection[str]) -> dict[str, str]:
     off = dict(ALWAYS_OFF)
     document = spec.document
     if not _declares_security(document):
-        off["ignored_auth"] = ("the spec declares no security scheme: authentication_required judges the "
+        off["ignored_auth"] = ("the spec declares no security scheme: authentication judges the "
                                "unauthenticated probe of every operation that declares 401")
     if not any(response.get("headers") for response in _responses(document)):
         off["response_headers_conformance"] = "the spec declares no response header"

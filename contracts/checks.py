@@ -1,5 +1,7 @@
 """The VoIPBIN convention checks: one function per rule, in Schemathesis 4's check shape.
 
+Each function is named by its rule's id (``conventions.rules``), the check name every suite uses.
+
 Each registered check is ``check(ctx, response, case) -> bool | None``: ``None`` when the answer
 keeps the rule, a raised ``contracts.failures`` class when it breaks it, and ``True`` (Schemathesis's
 "skipped") when the rule does not apply to this answer; "does it apply?" is a guard decorator, not
@@ -38,6 +40,7 @@ from voipbin_harness.conventions.pagination import (
 )
 from voipbin_harness.conventions.ratelimit import rate_limit_problems
 from voipbin_harness.conventions.resources import deleted_get_status, is_uuid, resource_of
+from voipbin_harness.conventions.rules import R
 
 from .answers import ERROR_SCHEMA_NAME as _ERROR_SCHEMA_NAME
 from .answers import NOT_JSON as _NOT_JSON
@@ -71,13 +74,13 @@ __all__ = [
     "CONVENTION_CHECKS",
     "PROBE_CHECKS",
     "WORKFLOW_RULES",
-    "authentication_required",
+    "authentication",
     "created_resource_identity",
     "created_resource_listed",
     "created_resource_readable",
     "declares_rate_limit",
     "deleted_resource_gone",
-    "error_envelope_shape",
+    "error_envelope",
     "json_content_type",
     "list_answer_shape",
     "rate_limit_answer",
@@ -149,7 +152,7 @@ def _describes_a_resource(response: Response, case: Case) -> bool:
 # -- the registered checks ----------------------------------------------------------------------
 @schemathesis.check
 @_applies_when(_is_error)
-def error_envelope_shape(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+def error_envelope(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """Every error answer is the spec's ErrorResponse: {error: {status, reason, message, request_id}},
     error.status maps 1:1 to the HTTP code, message non-empty (code and spec agree; the docs' flat
     {"error": code, "message"} shape is not accepted)."""
@@ -298,7 +301,7 @@ def json_content_type(ctx: CheckContext, response: Response, case: Case) -> bool
 @schemathesis.check
 @_applies_when(_without_credentials)
 @_applies_when(_declares_401)
-def authentication_required(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+def authentication(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """A request without credentials is refused with 401 UNAUTHENTICATED. Operations whose responses
     omit 401 are public in the spec (its only way to say so: it declares no security scheme) and are
     not judged."""
@@ -319,7 +322,7 @@ def authentication_required(ctx: CheckContext, response: Response, case: Case) -
 @_applies_when(_is_rate_limited)
 def rate_limit_answer(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """A 429 carries a whole-second Retry-After and a RESOURCE_EXHAUSTED / RATE_LIMIT_EXCEEDED
-    envelope (the envelope's shape itself is ``error_envelope_shape``'s rule)."""
+    envelope (the envelope's shape itself is ``error_envelope``'s rule)."""
     headers = {name: values[0] for name, values in response.headers.items() if values}
     body = _json(response)
     body = None if body is _NOT_JSON else body
@@ -363,15 +366,16 @@ def rate_limit_declared(ctx: CheckContext, response: Response, case: Case) -> bo
 
 #: Every registered VoIPBIN check, in the order reports list them.
 CONVENTION_CHECKS: tuple[CheckFn, ...] = (
-    error_envelope_shape, request_id_echo, list_answer_shape, created_resource_identity,
-    json_content_type, authentication_required, rate_limit_answer, rate_limit_declared,
+    error_envelope, request_id_echo, list_answer_shape, created_resource_identity,
+    json_content_type, authentication, rate_limit_answer, rate_limit_declared,
 )
 #: What an unauthenticated probe's answer is held to (the built-in checks would judge the 401
 #: against the authenticated contract, e.g. as an undeclared status, which is not the probe's point).
-PROBE_CHECKS: tuple[CheckFn, ...] = (authentication_required, error_envelope_shape, request_id_echo,
+PROBE_CHECKS: tuple[CheckFn, ...] = (authentication, error_envelope, request_id_echo,
                                      json_content_type)
 #: The rules a CRUD workflow holds its answers to (two answers each, so not registered checks).
-WORKFLOW_RULES: tuple[str, ...] = ("created_resource_readable", "created_resource_listed", "deleted_resource_gone")
+WORKFLOW_RULES: tuple[str, ...] = (R.CREATED_RESOURCE_READABLE.id, R.CREATED_RESOURCE_LISTED.id,
+                                   R.DELETED_RESOURCE_GONE.id)
 
 
 # -- workflow rules (two answers each; called by contracts.workflows) ---------------------------

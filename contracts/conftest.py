@@ -20,8 +20,12 @@ import pytest
 from hypothesis.errors import HypothesisException
 from schemathesis.core.errors import SchemathesisError
 
+from voipbin_harness.coverage import close_recorder
 from voipbin_harness.errors import HarnessError
 from voipbin_harness.findings import FINDINGS_LOG, Finding, SummaryWriter
+from voipbin_harness.options import add_to_pytest
+from voipbin_harness.options.contracts import CONTRACTS
+from voipbin_harness.options.emulator import emulator_argv
 from voipbin_harness.pacing import Pacer
 from voipbin_harness.spec import Spec, load_spec
 from voipbin_harness.spec.diff import changed_since
@@ -34,7 +38,7 @@ from .plan import Plan, make_plan, run_started
 from .runner import ContractRun, QuotaSpent
 from .schema import build_schema, schemathesis_config
 from .selection import filter_reason, safety_reason, validate_allowed
-from .settings import DEFAULT_MAX_EXAMPLES, PHASES, Collected, ContractSettings, current, install
+from .settings import Collected, ContractSettings, current, install
 from .summary import ThrottledSummaryWriter, counts_block
 from .workflows import workflows
 
@@ -50,29 +54,8 @@ REPEAT_S = 10.0  # a second stop signal within this many seconds is the same sto
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("contracts", "VoIPBIN contracts suite")
-    group.addoption("--max-examples", type=int, default=DEFAULT_MAX_EXAMPLES, metavar="N",
-                    help=f"fuzzing examples per operation (default {DEFAULT_MAX_EXAMPLES}; the examples and "
-                         "coverage phases come on top)")
-    group.addoption("--include-tag", action="append", default=[], metavar="TAG",
-                    help="only operations with this tag (repeatable, OR'ed)")
-    group.addoption("--include-path", action="append", default=[], metavar="REGEX",
-                    help="only operations whose path matches (repeatable, OR'ed; AND'ed with --include-tag)")
-    group.addoption("--auth", choices=["bearer", "accesskey"], default="bearer",
-                    help="send the JWT as a Bearer header (default) or the access key as ?accesskey=")
-    group.addoption("--allow-operation", action="append", default=[], metavar='"METHOD /path"',
-                    help="allow this operation: one that could change what the harness runs with (its agents' "
-                         "passwords and permissions, its access keys, its customer; held back on every target), "
-                         "or, against a non-loopback target, one that costs money or reaches people; repeatable")
-    group.addoption("--time-budget", type=float, default=None, metavar="SECONDS",
-                    help="plan the run to fit SECONDS at the target's rate (--rate): a quota of requests per "
-                         "operation so that every operation is exercised; default: no plan")
-    group.addoption("--request-budget", type=int, default=None, metavar="N",
-                    help="stop sending after N requests (default: none on loopback, 2000 otherwise; 0 = none)")
-    group.addoption("--phases", default=",".join(PHASES), metavar="LIST",
-                    help=f"comma list of {', '.join(PHASES)} (default: all)")
-    group.addoption("--previous-spec", default=None, metavar="FILE",
-                    help="an older version of the spec: the operations changed or added since it run first")
+    """The contracts table (``voipbin_harness.options.contracts``); the root conftest has the shared ones."""
+    add_to_pytest(parser, CONTRACTS)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -132,10 +115,10 @@ def _workers(config: pytest.Config) -> int:
 def _plan(config: pytest.Config, settings: ContractSettings, spec: Spec, deselected: dict[str, str],
           started: float) -> Plan:
     """The time-budget plan, from the same rate the target's pacer will use (``rate_limit_of``)."""
-    target = resolve(settings.target)
+    target = settings.resolved or resolve(settings.target)
     if target.is_emulator:
-        limit = config.getoption("--emulator-rate-limit")
-        target = dataclasses.replace(target, emulator_args=["--rate-limit", limit] if limit else ["--no-rate-limit"])
+        target = dataclasses.replace(target, emulator_args=emulator_argv(
+            rate_limit=config.getoption("--emulator-rate-limit")))
     limit, _source = rate_limit_of(target, config.getoption("--rate"))
     workers = _workers(config)
     per_worker = Pacer(limit, share=workers).rate
@@ -287,6 +270,7 @@ def contract_run(request: pytest.FixtureRequest, pytestconfig: pytest.Config) ->
             writer.checkpoint(**blocks(run.cleanup(deadline=time.time() + INTERRUPTED_CLEANUP_S)))
         else:
             writer.close(**blocks(run.cleanup()))
+        close_recorder(complete=not _interrupted)  # coverage.json, marked complete or not
         callers.clear()
 
 

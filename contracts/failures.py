@@ -13,6 +13,8 @@ from typing import ClassVar
 
 from schemathesis.core.failures import Failure, Severity
 
+from voipbin_harness.conventions.rules import R, Rule
+
 __all__ = [
     "AuthenticationNotEnforced",
     "ConventionFailure",
@@ -33,11 +35,20 @@ class ConventionFailure(Failure):
     """Base of every VoIPBIN rule failure: expected vs. actual, plus where the promise is written."""
 
     code: ClassVar[str] = "VB100"
+    #: the broken rule (``conventions.rules``): its id is the check name, its quote the promise
+    rule: ClassVar[Rule | None] = None
     checks: ClassVar[tuple[str, ...]] = ()
     kind_title: ClassVar[str] = "VoIPBIN convention broken"
     #: where the broken promise is written (spec, docs, BEHAVIOUR.md), quoted in findings
     promise: ClassVar[str] = ""
     default_severity: ClassVar[Severity] = Severity.MEDIUM
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        """A subclass names its rule once; its check name and promise quote are read from it."""
+        super().__init_subclass__(**kwargs)
+        if cls.rule is not None:
+            cls.checks = (cls.rule.id,)
+            cls.promise = cls.rule.quote()
 
     __slots__ = ("expected", "actual", "key", "request_id")
 
@@ -73,86 +84,70 @@ class ConventionFailure(Failure):
 
 class ErrorEnvelopeViolation(ConventionFailure):
     code = "VB101"
-    checks = ("error_envelope_shape",)
+    rule = R.ERROR_ENVELOPE
     kind_title = "Error answer breaks the VoIPBIN error envelope"
-    promise = ("spec components.schemas.ErrorResponse; BEHAVIOUR.md 'Error envelope': error.status maps 1:1 "
-               "to HTTP, message is human-readable")
 
 
 class RequestIdMismatch(ConventionFailure):
     code = "VB102"
-    checks = ("request_id_echo",)
+    rule = R.REQUEST_ID_ECHO
     kind_title = "Request id not carried through"
-    promise = ("BEHAVIOUR.md 'Error envelope': error.request_id equals the X-Request-Id header; a valid "
-               "inbound X-Request-Id is echoed")
 
 
 class ListAnswerViolation(ConventionFailure):
     code = "VB103"
-    checks = ("list_answer_shape",)
+    rule = R.LIST_ANSWER_SHAPE
     kind_title = "List answer breaks the pagination convention"
-    promise = "BEHAVIOUR.md 'Pagination': {result: [...], next_page_token: string}, at most page_size items"
 
 
 class CreatedResourceViolation(ConventionFailure):
     code = "VB104"
-    checks = ("created_resource_identity",)
+    rule = R.CREATED_RESOURCE_IDENTITY
     kind_title = "Created resource lacks its server-set identity"
-    promise = "BEHAVIOUR.md 'Resources': on create the server sets id (UUID) and customer_id (the caller's)"
     default_severity = Severity.HIGH
 
 
 class JsonContentTypeViolation(ConventionFailure):
     code = "VB105"
-    checks = ("json_content_type",)
+    rule = R.JSON_CONTENT_TYPE
     kind_title = "JSON answer without application/json"
-    promise = "BEHAVIOUR.md 'Error envelope': Content-Type: application/json; charset=utf-8"
 
 
 class AuthenticationNotEnforced(ConventionFailure):
     code = "VB106"
-    checks = ("authentication_required",)
+    rule = R.AUTHENTICATION
     kind_title = "Request without credentials not refused with 401"
-    promise = ("spec: the operation declares 401; BEHAVIOUR.md 'Authentication': no credentials -> 401 "
-               "UNAUTHENTICATED")
     default_severity = Severity.CRITICAL
 
 
 class RateLimitAnswerViolation(ConventionFailure):
     code = "VB107"
-    checks = ("rate_limit_answer",)
+    rule = R.RATE_LIMIT_ANSWER
     kind_title = "429 answer breaks the rate-limit convention"
-    promise = ("BEHAVIOUR.md 'Rate limiting': 429 with a whole-second Retry-After and a "
-               "RESOURCE_EXHAUSTED / RATE_LIMIT_EXCEEDED envelope")
 
 
 class UndeclaredRateLimit(ConventionFailure):
     code = "VB108"
-    checks = ("rate_limit_declared",)
+    rule = R.RATE_LIMIT_DECLARED
     kind_title = "Operation answers 429 but the spec does not declare it"
-    promise = "BEHAVIOUR.md 'Rate limiting': any /v1.0 operation can be answered 429"
     default_severity = Severity.LOW
 
 
 class CreatedResourceUnavailable(ConventionFailure):
     code = "VB301"
-    checks = ("created_resource_readable",)
+    rule = R.CREATED_RESOURCE_READABLE
     kind_title = "Created resource cannot be read back"
-    promise = "BEHAVIOUR.md 'Resources': collections keep what is created; GET /{collection}/{id} returns it"
     default_severity = Severity.HIGH
 
 
 class CreatedResourceNotListed(ConventionFailure):
     code = "VB302"
-    checks = ("created_resource_listed",)
+    rule = R.CREATED_RESOURCE_LISTED
     kind_title = "Created resource missing from the first page of its list"
-    promise = "BEHAVIOUR.md 'Pagination': lists are newest first, so a fresh item is on the first page"
 
 
 class DeletedResourceServed(ConventionFailure):
     code = "VB303"
-    checks = ("deleted_resource_gone",)
+    rule = R.DELETED_RESOURCE_GONE
     kind_title = "Deleted resource still served as live"
-    promise = ("BEHAVIOUR.md 'Resources': a later GET gives 404 (409 for accesskeys, calls, outbound_configs; "
-               "200 with tm_delete set for agents)")
     default_severity = Severity.HIGH

@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from voipbin_harness.coverage import merge_worker_files
 from voipbin_harness.findings import (
     FINDINGS_LOG,
     WORKERS_DIR,
@@ -114,6 +115,7 @@ def merge_worker_summaries(report_dir: Path, suite: str, *, interrupted: bool = 
         **{key: sum(p.get(key, 0) for p in parts) for key in _SUMMED},
     )
     if complete:
+        merge_worker_files(report_dir, suite)  # the workers' coverage.json, before their folder goes
         shutil.rmtree(folder, ignore_errors=True)
     return read_summary(report_dir)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Container
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from schemathesis import Case, Response
 from schemathesis.core.failures import AcceptedNegativeData, CustomFailure, Failure, ServerError
@@ -25,11 +26,12 @@ from schemathesis.openapi.checks import (
 
 from voipbin_harness.findings import Finding, finding_id
 from voipbin_harness.redact import redact_text
+from voipbin_harness.replay import request_form
 
 from .failures import ConventionFailure, UndeclaredRateLimit
 
 __all__ = ["SPEC_OPERATION", "UNDECLARED_429_KEY", "attach_exchange", "check_name", "finding_from_failure",
-           "reproduce", "undeclared_rate_limit_finding"]
+           "reproduce", "request_of", "undeclared_rate_limit_finding"]
 
 SUITE = "contracts"
 _TOKEN_VAR = "$VOIPBIN_TOKEN"
@@ -127,7 +129,40 @@ def finding_from_failure(failure: Failure, case: Case, response: Response, *, ba
         reproduce="" if repeat else reproduce(case, base_url, auth_kind),
         severity=str(failure.severity.value),
         promise=promise,
+        request=None if repeat else request_of(case, base_url, auth_kind, response),
     )
+
+
+def request_of(case: Case, base_url: str, auth_kind: str | None, response: Response | None = None) -> dict[str, Any]:
+    """``Finding.request`` for ``case``: what was sent (the answer's request, or the case when none came back),
+    the run's credential as its role (the primary customer's, by ``auth_kind``), the case's path parameters
+    and whether it was generated to break the schema, so that ``voipbin-harness replay`` rebuilds the case."""
+    base_path = urlsplit(base_url).path.rstrip("/")
+    if response is not None:
+        sent = urlsplit(response.request.url or "")
+        path = sent.path
+        query: dict[str, Any] = {k: v[0] if len(v) == 1 else v
+                                 for k, v in parse_qs(sent.query, keep_blank_values=True).items()}
+        headers = dict(response.request.headers or {})
+        body = response.request.body
+    else:
+        path, query = base_path + case.formatted_path, dict(case.query or {})
+        headers = {k: str(v) for k, v in (case.headers or {}).items()}
+        raw = getattr(case, "body", None)
+        body = json.dumps(raw) if isinstance(raw, (dict, list, str, int, float, bool)) else None
+    by_key = auth_kind == "accesskey"
+    credentials = [] if auth_kind is None else [{"in": "query" if by_key else "header", "role": "primary",
+                                                 "name": "accesskey" if by_key else "Authorization",
+                                                 "kind": "accesskey" if by_key else "jwt"}]
+    query.pop("accesskey", None)
+    headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+    meta = case.meta
+    negative = meta is not None and (meta.generation.mode.is_negative
+                                     or any(c.mode.is_negative for c in meta.components.values()))
+    return request_form(method=case.method, path=path, base_path=base_path, operation=case.operation.label,
+                        status=response.status_code if response is not None else 0, query=query, headers=headers,
+                        body=body, credentials=credentials, path_parameters=dict(case.path_parameters or {}),
+                        case="negative" if negative else "positive")
 
 
 def _request_text(response: Response) -> str:

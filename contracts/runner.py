@@ -36,6 +36,7 @@ from schemathesis.core.failures import AcceptedNegativeData, Failure
 from schemathesis.engine.run import PhaseName
 from schemathesis.openapi.checks import JsonSchemaError, RejectedPositiveData, UndefinedStatusCode
 
+from voipbin_harness import coverage
 from voipbin_harness.conventions.auth import unverified_agent
 from voipbin_harness.conventions.credentials import CREDENTIAL_COLLECTIONS, IdentityGuard
 from voipbin_harness.conventions.envelope import REQUEST_ID_HEADER
@@ -59,7 +60,13 @@ from .identity import callers
 from .ledger import Created, Ledger
 from .phones import expected_refusal
 from .plan import Plan
-from .reporting import attach_exchange, finding_from_failure, reproduce, undeclared_rate_limit_finding
+from .reporting import (
+    attach_exchange,
+    finding_from_failure,
+    reproduce,
+    request_of,
+    undeclared_rate_limit_finding,
+)
 from .run_blocks import OperationState, RunBlocks
 from .schema import REQUEST_TIMEOUT
 from .selection import method_allowed
@@ -133,6 +140,7 @@ class ContractRun(RunBlocks):
         self._check_configs: dict[Any, Any] = {}  # (operation, phase) -> ChecksConfig, fixed for the run
         rules = WORKFLOW_RULES if "stateful" in settings.phases else ()
         self.tally = CheckTally([*enabled_names(schema), *rules])  # every check's passed/failed/skipped
+        self.coverage = coverage.open_recorder(writer.directory, "contracts")  # what was exercised (issue 12)
         # one keep-alive session; on loopback it skips the per-request proxy lookup in the environment
         self.session = requests.Session()
         self.session.trust_env = not settings.loopback
@@ -210,6 +218,7 @@ class ContractRun(RunBlocks):
                 probe = self.send(case, authenticated=False)
                 if probe is not None:
                     self.judge(case, probe, checks=list(PROBE_CHECKS), authenticated=False)
+                    self._covered(case, probe, negative=True)
             state.sent += 1
             state.positive_sent += positive
             response = self.send(case)
@@ -227,9 +236,19 @@ class ContractRun(RunBlocks):
             return
         state.answered += 1
         self.judge(case, response)
+        self._covered(case, response, negative=_is_negative(case))
         created = self.track(case, state.operation, response)
         if created and _is_negative(case):
             self._discard(created)  # junk the target should have refused: gone before other tests read lists
+
+    def _covered(self, case: Case, response: Response, *, negative: bool) -> None:
+        """Record the answer in the run's coverage: status, case kind, declared parameters and enum values."""
+        operation = self.states[case.operation.label].operation
+        query = case.query if isinstance(case.query, dict) else None
+        parameters, enums = coverage.tried_inputs(operation, query, case.body if isinstance(case.body, dict) else None,
+                                                  self.spec.resolve)
+        self.coverage.exchange(operation.label, response.status_code, negative=negative, parameters=parameters,
+                               enum_values=enums)
 
     def _admit(self, state: OperationState, positive: bool) -> bool:
         """Whether this case may be sent under the plan; False to pass it over. Raises ``QuotaSpent``
@@ -277,6 +296,7 @@ class ContractRun(RunBlocks):
         operation = self.spec.operation(case.operation.label)
         declared = declares_rate_limit(operation)
         self.tally.count({rate_limit_declared.__name__: PASSED if declared else FAILED})
+        self.coverage.check(operation.label, rate_limit_declared.__name__, PASSED if declared else FAILED)
         if not declared:
             with self._lock:
                 self.undeclared_429.add(operation.label)
@@ -339,7 +359,9 @@ class ContractRun(RunBlocks):
         if any(isinstance(f, RejectedPositiveData) for f in failures) and expected_refusal(self.phones, case, response):
             # a non-E.164 number the schema cannot rule out (an address target when type is tel): the docs promise this 400
             failures = [f for f in failures if not isinstance(f, RejectedPositiveData)]
-        self.tally.count(judged.outcomes(failures))
+        outcomes = judged.outcomes(failures)
+        self.tally.count(outcomes)
+        self.coverage.checks(case.operation.label, outcomes)
         return self.record(failures, case, response, authenticated=authenticated) if failures else []
 
     def _judged(self, case: Case, response: Response, checks: list[Any] | None, *, authenticated: bool) -> Judged:
@@ -383,7 +405,8 @@ class ContractRun(RunBlocks):
         finding = Finding(check="response_time", operation=case.operation.label, suite="contracts", key="timeout",
                           message="No answer within the request timeout", expected=f"an answer within {REQUEST_TIMEOUT} s",
                           got="no answer (timed out)", reproduce=reproduce(case, self.base_url, self.auth_kind),
-                          severity="high", promise="a server answers every request")
+                          severity="high", promise="a server answers every request",
+                          request=request_of(case, self.base_url, self.auth_kind))
         if self.writer.add(finding):
             with self._lock:
                 self._findings[finding.id] = finding

@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 import pytest
 from schemathesis import BaseSchema
 
-from voipbin_harness.errors import HarnessError
+from voipbin_harness.options.common import EMULATOR_PROFILE
+from voipbin_harness.options.contracts import DEFAULT_MAX_EXAMPLES
+from voipbin_harness.options.values import PHASES
 from voipbin_harness.spec import Spec
-from voipbin_harness.target import is_loopback_url, resolve
+from voipbin_harness.target import Target, is_loopback_url, resolve
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -34,10 +36,6 @@ __all__ = [
     "install",
 ]
 
-#: Fuzzing examples per operation by default: with the examples and coverage phases this keeps
-#: the whole 410-operation run against the embedded emulator under two minutes on 2 cores.
-DEFAULT_MAX_EXAMPLES = 3
-PHASES = ("examples", "coverage", "fuzzing", "stateful")
 #: Against anything but loopback: a request budget, unless told otherwise (the pace every request is
 #: sent at is the shared ``--rate``: ``voipbin_harness.pacing``).
 LIVE_REQUEST_BUDGET = 2000
@@ -58,31 +56,17 @@ class ContractSettings:
     phases: frozenset[str]
     loopback: bool  # the target is the embedded emulator or a loopback URL
     request_budget: int | None  # None: unlimited
-    emulator_profile: str = "gateway"
+    emulator_profile: str = EMULATOR_PROFILE.default
     time_budget: float | None = None  # seconds the run may take (``contracts.plan``); None: no plan
+    resolved: Target | None = None  # ``target`` resolved once for this process (not started)
 
     @classmethod
     def from_pytest(cls, config: pytest.Config) -> ContractSettings:
-        """Read and validate the options; a bad one is a ``HarnessError`` (one line, exit 2)."""
+        """Read the options; their values were checked as pytest parsed them (the contracts option
+        table's validators, ``voipbin_harness.options``); a bad target is a ``HarnessError``."""
         target_name = config.getoption("--target")
         target = resolve(target_name)
         loopback = target.is_emulator or is_loopback_url(target.origin)
-        max_examples = config.getoption("--max-examples")
-        if max_examples < 1:
-            raise HarnessError(f"--max-examples must be at least 1, got {max_examples}")
-        paths = []
-        for text in config.getoption("--include-path") or []:
-            try:
-                paths.append(re.compile(text))
-            except re.error as exc:
-                raise HarnessError(f"--include-path {text!r} is not a regular expression: {exc}") from None
-        phases = frozenset(p.strip() for p in config.getoption("--phases").split(",") if p.strip())
-        unknown = phases - set(PHASES)
-        if unknown or not phases:
-            raise HarnessError(f"--phases takes a comma list of {', '.join(PHASES)}, got {config.getoption('--phases')!r}")
-        time_budget = config.getoption("--time-budget")
-        if time_budget is not None and time_budget <= 0:
-            raise HarnessError(f"--time-budget must be a positive number of seconds, got {time_budget:g}")
         budget = config.getoption("--request-budget")
         if budget is None:
             budget = None if loopback else LIVE_REQUEST_BUDGET
@@ -92,12 +76,15 @@ class ContractSettings:
         report_dir = config.getoption("--report-dir") or str(config.rootpath / "reports" / "contracts")
         return cls(
             target=target_name, spec_source=config.getoption("--spec"), report_dir=Path(report_dir).resolve(),
-            max_examples=max_examples, include_tags=tuple(t.lower() for t in config.getoption("--include-tag") or []),
-            include_paths=tuple(paths), seed=seed if seed is not None else random.randrange(2**31),
+            max_examples=config.getoption("--max-examples"),
+            include_tags=tuple(t.lower() for t in config.getoption("--include-tag") or []),
+            include_paths=tuple(re.compile(text) for text in config.getoption("--include-path") or []),
+            seed=seed if seed is not None else random.randrange(2**31),
             auth=config.getoption("--auth"), allow_writes=bool(config.getoption("--allow-writes")),
             allow_operations=frozenset(" ".join(op.split()) for op in config.getoption("--allow-operation") or []),
-            phases=phases, loopback=loopback, request_budget=budget,
-            emulator_profile=config.getoption("--emulator-profile"), time_budget=time_budget,
+            phases=frozenset(config.getoption("--phases").split(",")), loopback=loopback, request_budget=budget,
+            emulator_profile=config.getoption("--emulator-profile"), time_budget=config.getoption("--time-budget"),
+            resolved=target,
         )
 
 

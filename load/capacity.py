@@ -17,6 +17,7 @@ from locust import events
 
 from voipbin_harness.loadgen.analysis import find_breakpoint, limited_by
 from voipbin_harness.loadgen.behaviour import ProfileBehaviour
+from voipbin_harness.loadgen.figures import rate_text
 from voipbin_harness.loadgen.outcome import Outcome
 from voipbin_harness.loadgen.plan import Step
 from voipbin_harness.loadgen.results import capacity_outcome
@@ -50,9 +51,9 @@ class Capacity(ProfileBehaviour):
         past = int(th.get("steps_past_breakpoint", 1) or 0)
         who, knee = limited_by(results, th.knee_rule)
         if breakpoint is not None and results[-1].index >= breakpoint.index + past:
-            session.cut(f"past the breakpoint at {breakpoint.rps:g} req/s ({breakpoint.reason})")
+            session.cut(f"past the breakpoint at {rate_text(breakpoint.rps)} req/s ({breakpoint.reason})")
         elif who == "generator":
-            session.cut(f"the generator is the limit at {knee.first_degraded_rps:g} req/s offered")
+            session.cut(f"the generator is the limit at {rate_text(knee.first_degraded_rps)} req/s offered")
 
     def outcome(self, session: Session) -> Outcome:
         plan = session.plan if session.cut_at is None else session.plan.completed(session.cut_at)
@@ -62,8 +63,11 @@ class Capacity(ProfileBehaviour):
 
     def figures(self, outcome: Outcome) -> str:
         c = outcome.summary["capacity"]
-        return (f"knee {c['knee_rps']} req/s (first degraded {c['first_degraded_rps']}), breakpoint "
-                f"{c['breakpoint_rps']} req/s, max achieved {c['max_achieved_rps']} req/s, limited by "
+        def rps(value: float | None) -> str:
+            return "none" if value is None else f"{rate_text(value)} req/s"
+
+        return (f"knee {rps(c['knee_rps'])} (first degraded {rps(c['first_degraded_rps'])}), breakpoint "
+                f"{rps(c['breakpoint_rps'])}, max achieved {rps(c['max_achieved_rps'])}, limited by "
                 f"{c['limited_by'] or 'nothing up to the max rate'}")
 
 

@@ -35,6 +35,7 @@ import httpx
 import orjson
 import pytest
 
+from voipbin_harness import coverage
 from voipbin_harness.conventions.auth import BEARER_PREFIX, find_credential
 from voipbin_harness.conventions.credentials import CREDENTIAL_COLLECTIONS, SAFE_METHODS, credential_reason
 from voipbin_harness.conventions.ratelimit import (
@@ -52,14 +53,13 @@ from voipbin_harness.spec import Spec
 
 from .exchange import MISSING, Exchange, json_or_none
 from .failures import ScenarioFailure, stable_key
-from .promises import P, Promise
+from .promises import R
 
 __all__ = ["PRIMARY", "OTHER", "RATE_LIMIT_CHECK", "Api", "Auth", "Labeler", "UnsafeRequest"]
 
-TRANSPORT_CHECK = "transport"
-TRANSPORT_PROMISE = Promise("spec", "every operation declares the answers it gives (responses)")
+TRANSPORT_CHECK = R.TRANSPORT.id
 #: The rate-limit promise's own check: a 429 that breaks it is reported here, whoever met it.
-RATE_LIMIT_CHECK = "rate_limit_answer"
+RATE_LIMIT_CHECK = R.RATE_LIMIT_ANSWER.id
 #: Pacer keys: the primary customer (its admin, its agent and its access key share one bucket at
 #: the gateway) and the other customer.
 PRIMARY = "primary"
@@ -212,6 +212,7 @@ class Api:
         response = paced.response
         exchange.status, exchange.headers, exchange.content = (response.status_code, response.headers,
                                                                response.content)
+        self._covered(exchange, json)
         if meet_limit and response.status_code == 429:
             self._drained(key, response)
         if method == "POST" and exchange.ok and isinstance(exchange.data, dict) and isinstance(exchange.data.get("id"), str):
@@ -220,6 +221,18 @@ class Api:
             pytest.skip(f"{label} stayed rate limited (HTTP 429) after {paced.retries} retries: the target is "
                         f"busier than its limit ({self.pacer.summary()['limit']}) allows; not judged")
         return exchange
+
+    def _covered(self, exchange: Exchange, body: Any) -> None:
+        """Record the answer in the run's coverage (positive until a scenario expects a refusal of it)."""
+        record = coverage.recorder()
+        if not record.directory:
+            return
+        parameters: list[str] = []
+        enums: dict[str, list[str]] = {}
+        if self.spec.has(exchange.label):
+            parameters, enums = coverage.tried_inputs(self.spec.operation(exchange.label), exchange.query,
+                                                      body if isinstance(body, dict) else None, self.spec.resolve)
+        record.exchange(exchange.label, exchange.status, parameters=parameters, enum_values=enums)
 
     # -- credential safety -------------------------------------------------------------------------
     def _refuse_unsafe(self, method: str, path: str) -> None:
@@ -248,7 +261,7 @@ class Api:
                 check=RATE_LIMIT_CHECK, operation="*", message=f"a 429 met while pacing: {problem}",
                 expected="429 with Retry-After in whole seconds and the RESOURCE_EXHAUSTED envelope",
                 got=seen.describe(), key=stable_key(problem), reproduce=seen.curl(), severity="medium",
-                promise=P.RATE_LIMIT.quote()))
+                promise=R.RATE_LIMIT_ANSWER.quote()))
 
     def _drained(self, key: str | None, response: httpx.Response) -> None:
         """A deliberate 429: the bucket that ran dry is full again after ``Retry-After`` (1 s if unsaid)."""
@@ -291,5 +304,5 @@ def _transport_failure(exchange: Exchange, exc: httpx.HTTPError) -> ScenarioFail
         check=TRANSPORT_CHECK, operation=exchange.label, message=f"no answer: {type(exc).__name__}",
         expected="an HTTP answer within the client timeout", got=redact_text(f"{type(exc).__name__}: {exc}"),
         key=type(exc).__name__, reproduce=exchange.curl(), severity="high",
-        promise=TRANSPORT_PROMISE.quote(),
+        promise=R.TRANSPORT.quote(),
     )])

@@ -21,7 +21,6 @@ itself needs:
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,8 +30,11 @@ from hypothesis import core as hypothesis_core
 from hypothesis import settings as hypothesis_settings
 from hypothesis.vendor import pretty as hypothesis_pretty
 
+from voipbin_harness import coverage
 from voipbin_harness.errors import HarnessError
-from voipbin_harness.findings import SummaryWriter
+from voipbin_harness.findings import WORKERS_DIR, SummaryWriter
+from voipbin_harness.options import add_to_pytest
+from voipbin_harness.options.scenarios import DEFAULT_REPORT_DIR, SCENARIOS
 from voipbin_harness.spec import MissingOperation, Spec
 from voipbin_harness.target import Target, is_loopback_url
 
@@ -41,8 +43,6 @@ from .actors import Actor
 from .client import OTHER, PRIMARY, Api, Auth
 from .control import Control
 from .reporting import Results
-
-DEFAULT_REPORT_DIR = "reports/scenarios"
 
 # Schemathesis' pytest plugin (loaded in every pytest process) swaps Hypothesis' example printer for
 # one that prints nothing, a speed-up for its own generated tests. A failing scenario must show the
@@ -54,11 +54,9 @@ _RESULTS = pytest.StashKey[Results]()
 
 # -- options ----------------------------------------------------------------------------------------
 def pytest_addoption(parser: pytest.Parser) -> None:
-    with contextlib.suppress(ValueError):  # another suite's conftest in the same run may offer it already
-        parser.getgroup("voipbin").addoption(
-            "--time-budget", type=float, default=None, metavar="SECONDS",
-            help="plan the scenarios' examples so that the suite fits in SECONDS at the rate it is paced at "
-                 "(default: no budget, the Hypothesis profile decides)")
+    """The scenarios table (``voipbin_harness.options.scenarios``): what the root conftest or another
+    suite's conftest of the same run declared already is left as it is."""
+    add_to_pytest(parser, SCENARIOS)
 
 
 # -- spec versions -------------------------------------------------------------------------------
@@ -105,12 +103,18 @@ def pytest_configure(config: pytest.Config) -> None:
         emulator_profile=config.getoption("--emulator-profile") if target == "emulator" else None,
     )
     config.stash[_WRITER] = writer
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # each process its own file (coverage.read_suite_coverage)
+    coverage.open_recorder(report_dir / WORKERS_DIR / worker if worker else report_dir, "scenarios")
     results = config.stash[_RESULTS] = Results(writer)
     results.install_signal_handlers()
     config.pluginmanager.register(results, "scenarios-results")
     seed = config.getoption("--seed")
     if seed is not None and getattr(config.option, "hypothesis_seed", None) is None:
         config.option.hypothesis_seed = seed  # the derandomized ci profile ignores it, by design
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    coverage.close_recorder()  # coverage.json, final
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -136,9 +140,7 @@ def _bind_spec(spec: Spec) -> None:
 def _plan(request: pytest.FixtureRequest, target: Target) -> None:
     """Plan every scenario's examples for the run's budget at the pacer's rate (``budget``)."""
     config = request.config
-    budget_s = config.getoption("--time-budget", default=None)
-    if budget_s is not None and budget_s <= 0:
-        raise HarnessError(f"--time-budget must be a positive number of seconds, got {budget_s:g}")
+    budget_s = config.getoption("--time-budget", default=None)  # checked as pytest parsed it (options.values)
     items = [i for i in request.session.items if isinstance(i, pytest.Function) and not i.get_closest_marker("skip")]
     plan = budget.make_plan([(i.nodeid, i.originalname, budget.planned(i.function)) for i in items],
                             budget_s=budget_s, rate=target.pacer.rate)

@@ -11,13 +11,14 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 import orjson
 
 from voipbin_harness.conventions.envelope import REQUEST_ID_HEADER
 from voipbin_harness.redact import redact_text
+from voipbin_harness.replay import error_reason, request_form
 
 __all__ = ["MISSING", "Exchange", "json_or_none"]
 
@@ -88,6 +89,17 @@ class Exchange:
         if self.request_body is not None:
             parts += ["--data-raw", redact_text(self.request_body.decode("utf-8", "replace"))]
         return " ".join(_shell(p) for p in parts)
+
+    def request_form(self) -> dict[str, Any]:
+        """``Finding.request``: this request as data for ``voipbin-harness replay``, each credential as the
+        role that sent it (the configured secrets' variables), never its value."""
+        path = urlsplit(self.url).path
+        template = self.label.partition(" ")[2].strip("/").split("/")
+        segments = path.strip("/").split("/")
+        base = "/".join(segments[:max(len(segments) - len(template), 0)])
+        return request_form(method=self.method, path=path, base_path=f"/{base}" if base else "",
+                            operation=self.label, status=self.status, query=self.query, headers=self.request_headers,
+                            body=self.request_body, named=self.placeholders, reason=error_reason(self.content))
 
     def _mask(self, value: str, *, quote_value: bool = False) -> str:
         variable = self.placeholders.get(value)

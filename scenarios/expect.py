@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from voipbin_harness import coverage
 from voipbin_harness.conventions.envelope import HTTP_FOR_STATUS, envelope_problems
 
 from .exchange import Exchange
 from .failures import Verdict
-from .promises import P
+from .promises import P, R
 
 __all__ = ["ENVELOPE_CHECK", "SERVER_ERROR_CHECK", "accepted_statuses", "http_statuses", "expect_envelope", "expect_error",
            "expect_no_server_error"]
 
-ENVELOPE_CHECK = "error_envelope"
-SERVER_ERROR_CHECK = "server_error"
+ENVELOPE_CHECK = R.ERROR_ENVELOPE.id
+SERVER_ERROR_CHECK = R.SERVER_ERROR.id
 
 
 Expected = str | int | Collection[int]
@@ -59,7 +60,10 @@ def expect_error(verdict: Verdict, exchange: Exchange, status: Expected, *,
         shown += " (or " + " or ".join(str(s) for s in sorted(allowed - documented)) + \
                  ": the spec does not declare it for this operation)"
     cause = f" ({why})" if why else ""
-    if exchange.status not in allowed:
+    coverage.recorder().negative(exchange.label)  # a refusal was expected: a negative case
+    if exchange.status in allowed:
+        verdict.passed(exchange)
+    else:
         verdict.fail(exchange, f"answered HTTP {exchange.status} where the promise says {shown}{cause}",
                      expected=f"HTTP {shown}" + (f", reason {' or '.join(sorted(reasons))}" if reasons else ""),
                      key=f"{key}status:{exchange.status}", severity="critical" if exchange.ok else severity)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from voipbin_harness import coverage
 from voipbin_harness.findings import Finding
 from voipbin_harness.redact import redact_text
 
@@ -69,6 +70,8 @@ class Verdict:
              severity: str = "medium", operation: str | None = None) -> None:
         """Record one deviation; ``got`` defaults to what ``exchange`` answered."""
         promise = promise or self.promise
+        if exchange is not None:
+            coverage.recorder().check(exchange.label, check or self.check, "failed")
         self.findings.append(Finding(
             check=check or self.check,
             operation=operation or (exchange.label if exchange is not None else "*"),
@@ -79,13 +82,22 @@ class Verdict:
             reproduce=exchange.curl() if exchange is not None else "",
             severity=severity,
             promise=promise.quote(),
+            request=exchange.request_form() if exchange is not None else None,
         ))
 
     def expect(self, condition: bool, exchange: Exchange | None, message: str, **kwargs: object) -> bool:
         """``fail(...)`` unless ``condition``; returns ``condition`` so callers can stop early."""
         if not condition:
             self.fail(exchange, message, **kwargs)  # type: ignore[arg-type]
+        else:
+            self.passed(exchange, kwargs.get("check"))  # type: ignore[arg-type]
         return condition
+
+    def passed(self, exchange: Exchange | None, check: str | None = None) -> None:
+        """The check judged ``exchange`` and it held: counted in the run's coverage, so that a known
+        deviation not met again can be told re-tested (fixed) from not tried (unchecked)."""
+        if exchange is not None:
+            coverage.recorder().check(exchange.label, check or self.check, "passed")
 
     def problems(self, problems: Iterable[str], exchange: Exchange, *, expected: str, **kwargs: object) -> bool:
         """One deviation per problem sentence from a ``conventions.*_problems`` function."""
@@ -93,6 +105,8 @@ class Verdict:
         for problem in problems:
             found = True
             self.fail(exchange, problem, expected=expected, key=stable_key(problem), **kwargs)  # type: ignore[arg-type]
+        if not found:
+            self.passed(exchange, kwargs.get("check"))  # type: ignore[arg-type]
         return not found
 
     def raise_if_any(self) -> None:

@@ -34,16 +34,16 @@ from .client import Auth
 from .exchange import Exchange
 from .expect import expect_error
 from .failures import Verdict
-from .promises import P
+from .promises import P, R
 
 pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 
 #: A read every authenticated caller may do; the probe of the token scenarios.
 PROBE = "/flows"
 PROBE_PARAMS = {PAGE_SIZE_PARAM: 1}
-AUTH_CHECK = "authentication"
-ORDER_CHECK = "credential_order"
-LOGIN_CHECK = "login"
+AUTH_CHECK = R.AUTHENTICATION.id
+ORDER_CHECK = R.CREDENTIAL_ORDER.id
+LOGIN_CHECK = R.LOGIN.id
 INVALID_TOKEN = "not-a-token"
 INVALID_KEY = "vb_" + "0" * 32
 REAL_ACCOUNT_SHAPES = frozenset({"wrong password", "password as number", "missing password"})

@@ -26,10 +26,10 @@ from .control import Control
 from .exchange import Exchange
 from .expect import expect_error, expect_no_server_error
 from .failures import Verdict
-from .promises import P
+from .promises import P, R
 
-BAD_INPUT_CHECK = "bad_input_status"
-CAUSE_CHECK = "status_for_cause"
+BAD_INPUT_CHECK = R.BAD_INPUT_STATUS.id
+CAUSE_CHECK = R.STATUS_FOR_CAUSE.id
 
 #: Collections whose items are read by id (read-only scenarios).
 ID_COLLECTIONS = ("flows", "tags", "queues", "agents", "calls", "numbers", "accesskeys", "outplans")

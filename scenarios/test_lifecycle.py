@@ -33,9 +33,9 @@ from .budget import machine
 from .exchange import Exchange
 from .expect import accepted_statuses
 from .failures import Verdict
-from .promises import P
+from .promises import P, R
 
-LIFECYCLE_CHECK = "lifecycle_model"
+LIFECYCLE_CHECK = R.LIFECYCLE_MODEL.id
 LIFECYCLE_COLLECTIONS = ("flows", "agents", "queues", "tags")
 #: Request fields a read never returns (secrets), whatever the item schema says.
 _NEVER_ECHOED = frozenset({"password"})

@@ -33,13 +33,13 @@ from .budget import examples
 from .exchange import Exchange
 from .expect import expect_error, expect_no_server_error
 from .failures import Verdict
-from .promises import P
+from .promises import P, R
 
-WALK_CHECK = "pagination_walk"
-ORDER_CHECK = "pagination_order"
-SIZE_CHECK = "page_size"
-LAST_PAGE_CHECK = "pagination_last_page"
-TOKEN_CHECK = "page_token"
+WALK_CHECK = R.PAGINATION_WALK.id
+ORDER_CHECK = R.PAGINATION_ORDER.id
+SIZE_CHECK = R.PAGE_SIZE.id
+LAST_PAGE_CHECK = R.PAGINATION_LAST_PAGE.id
+TOKEN_CHECK = R.PAGE_TOKEN.id
 
 #: Collections walked by the write scenarios (plain bodies, newest-first lists of their own items).
 WALK_COLLECTIONS = ("tags", "flows", "queues")
@@ -114,7 +114,7 @@ def create_all(verdict: Verdict, alpha: Actor, collection: str, bodies: tuple[di
         made, item_id = alpha.create(collection, body)
         if not verdict.expect(item_id is not None, made, f"creating a {collection} item answered HTTP "
                               f"{made.status} without an id", expected="2xx with the item",
-                              check="resource_create", key=f"create:{collection}", promise=P.LIFECYCLE):
+                              check=R.RESOURCE_CREATE.id, key=f"create:{collection}", promise=P.LIFECYCLE):
             return None
         ids.append(item_id)
     return ids
@@ -184,7 +184,7 @@ def test_page_size_out_of_range_never_exceeds_the_maximum(alpha: Actor, more_tha
     with Verdict(P.PAGE_SIZE, SIZE_CHECK) as verdict:
         if failed is not None:
             verdict.fail(failed, f"creating a {collection} item answered HTTP {failed.status} without an id",
-                         expected="2xx with the item", check="resource_create", key=f"create:{collection}",
+                         expected="2xx with the item", check=R.RESOURCE_CREATE.id, key=f"create:{collection}",
                          promise=P.LIFECYCLE)
             return
         effective = effective_size(collection, page_size)

@@ -23,12 +23,12 @@ from .budget import examples
 from .exchange import Exchange
 from .expect import expect_envelope, expect_error
 from .failures import Verdict
-from .promises import P
+from .promises import P, R
 
-ISOLATION_CHECK = "tenant_isolation"
-STATUS_CHECK = "other_customer_status"
-LIST_CHECK = "list_isolation"
-PERMISSION_CHECK = "agent_permission"
+ISOLATION_CHECK = R.TENANT_ISOLATION.id
+STATUS_CHECK = R.OTHER_CUSTOMER_STATUS.id
+LIST_CHECK = R.LIST_ISOLATION.id
+PERMISSION_CHECK = R.AGENT_PERMISSION.id
 
 #: Collections the write scenario creates in (simple bodies, CRUD routes on /<c> and /<c>/{id}).
 WRITE_COLLECTIONS = ("flows", "tags", "queues", "accesskeys")
@@ -65,7 +65,7 @@ def test_other_customer_cannot_get_update_delete_or_list(alpha: Actor, bravo: Ac
             bravo.created(collection, case.create) as (made, item_id):
         if not verdict.expect(item_id is not None, made, f"the other customer could not create a {collection} item "
                               f"(HTTP {made.status}), so isolation cannot be checked", expected="2xx with an id",
-                              check="resource_create", key=f"create:{collection}", promise=P.LIFECYCLE):
+                              check=R.RESOURCE_CREATE.id, key=f"create:{collection}", promise=P.LIFECYCLE):
             return
         path = f"/{collection}/{item_id}"
         before = bravo.get(path)

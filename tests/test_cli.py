@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from tests.support import KEYS
+from voipbin_harness.emulator.control import CONTROL_PREFIX
 
 REPO = Path(__file__).resolve().parents[1]
 LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:(\d+))")
@@ -142,7 +143,7 @@ def test_emulator_default_limits_apply() -> None:
 def test_emulator_flags_reach_the_server() -> None:
     with _emulator("--profile", "conformant", "--rate-limit", "5:7", "--jwt-key", "k" * 40, "--seed", "3",
                    "--fault", "slow", "--fault", "leak-list") as (proc, origin, _):
-        config = httpx.get(f"{origin}/__emulator__/config", timeout=5).json()
+        config = httpx.get(f"{origin}{CONTROL_PREFIX}/config", timeout=5).json()
         login = httpx.post(f"{origin}/auth/login", json={"username": "admin@alpha.test", "password": "alpha-secret"},
                            timeout=5)
         proc.send_signal(signal.SIGTERM)

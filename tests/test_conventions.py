@@ -404,3 +404,60 @@ def test_invalid_id_reason_follows_the_parameter_type(param: object, reason: str
 def test_spec_fallback_status(natural: int, declared: list[int], answer: int) -> None:
     """The conformant profile's rule for a natural status the operation does not declare."""
     assert statuses.spec_fallback_status(natural, declared) == answer
+
+
+# -- Rules: one id and one quote each (issue 11, item 3) -------------------------------------
+def _rule_attributes() -> list[object]:
+    from voipbin_harness.conventions.rules import R, Rule
+
+    return [value for name, value in vars(R).items() if not name.startswith("_") and isinstance(value, Rule)]
+
+
+def test_each_rule_has_its_own_id_and_each_quote_is_written_once() -> None:
+    from voipbin_harness.conventions.rules import RULES, P, Promise
+
+    rules = _rule_attributes()
+    assert len(RULES) == len(rules) == len({r.id for r in rules})  # type: ignore[attr-defined]
+    promises = {id(r.promise): r.promise for r in rules}  # type: ignore[attr-defined]
+    promises.update({id(v): v for k, v in vars(P).items() if isinstance(v, Promise)})
+    # a rule may quote another's words by reference with its own reading, never restate both
+    quotes = [(p.text, p.reading) for p in promises.values()]
+    assert sorted(q for q in quotes if quotes.count(q) > 1) == []
+
+
+def test_every_check_the_contracts_suite_registers_is_a_rule() -> None:
+    from contracts.checks import CONVENTION_CHECKS, WORKFLOW_RULES
+    from contracts.failures import ConventionFailure
+    from voipbin_harness.conventions.rules import RULES
+
+    names = {check.__name__ for check in CONVENTION_CHECKS} | set(WORKFLOW_RULES)
+    assert names <= set(RULES)
+    for failure in ConventionFailure.__subclasses__():
+        assert failure.rule is not None and failure.checks == (failure.rule.id,), failure
+        assert failure.promise == failure.rule.quote()
+
+
+def test_the_same_rule_has_one_check_name_in_every_suite() -> None:
+    # the pairs issue 11 found: error_envelope_shape vs error_envelope, authentication_required vs authentication
+    from contracts import checks
+    from voipbin_harness.conventions.rules import R
+
+    assert checks.error_envelope.__name__ == R.ERROR_ENVELOPE.id == "error_envelope"
+    assert checks.authentication.__name__ == R.AUTHENTICATION.id == "authentication"
+    assert not hasattr(checks, "error_envelope_shape") and not hasattr(checks, "authentication_required")
+
+
+def test_no_suite_spells_a_check_name_or_a_promise_itself() -> None:
+    """Check names and promise quotes come from ``conventions.rules``: a literal ``check="..."``,
+    ``*_CHECK = "..."`` or ``Promise(...)`` in a suite would be a second name or a second quote."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    places = [*root.glob("contracts/*.py"), *root.glob("scenarios/*.py"), *root.glob("voipbin_harness/loadgen/*.py")]
+    literal = re.compile(r'\bcheck\s*=\s*"(\w*)|_CHECK\s*=\s*"(\w*)|\bPromise\(|^\s*promise\s*=\s*\(?"', re.M)
+    harness_own = {"response_time"}  # contracts' client timeout: the harness's limit, not a VoIPBIN rule
+    spelled = {str(p.relative_to(root)): [m.group(0) for m in literal.finditer(p.read_text(encoding="utf-8"))
+                                          if not {m.group(1), m.group(2)} & harness_own]
+               for p in places}
+    assert {path: hits for path, hits in spelled.items() if hits} == {}

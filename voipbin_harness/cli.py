@@ -18,7 +18,7 @@ from .errors import ExitCode, HarnessError
 __all__ = ["main"]
 
 PROG = "voipbin-harness"
-COMMANDS = ("check", "contracts", "scenarios", "load", "emulator", "spec")
+COMMANDS = ("check", "contracts", "scenarios", "load", "emulator", "spec", "replay")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,19 +33,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"{__package__}.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.commands.{name}":
-                raise
-            continue  # a command not built yet
-        module.register(subparsers)
+        importlib.import_module(f"{__package__}.commands.{name}").register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # a refused option (one line, exit 2), --help or --version: an exit code too
+        return int(exc.code or 0)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return ExitCode.UNUSABLE

@@ -22,7 +22,7 @@ import orjson
 
 from .redact import redact
 
-__all__ = ["FINDINGS_LOG", "WORKERS_DIR", "Finding", "SummaryWriter", "finding_id", "read_findings_log", "read_summary"]
+__all__ = ["FINDINGS_LOG", "WORKERS_DIR", "Finding", "SummaryWriter", "atomic_write", "finding_id", "read_findings_log", "read_summary"]
 
 SUMMARY_FILE = "summary.json"
 FINDINGS_LOG = "findings.jsonl"
@@ -40,7 +40,8 @@ def finding_id(check: str, operation: str, key: str = "") -> str:
 @dataclass(slots=True)
 class Finding:
     """One defect of the target: which promise (``check``), where (``operation``), what was
-    expected and what came back, and a curl line without secrets that reproduces it."""
+    expected and what came back, a curl line without secrets that reproduces it, and the same request
+    as data (``request``) for ``voipbin-harness replay``."""
 
     check: str
     operation: str  # "GET /calls/{id}", or "*" for target-wide findings
@@ -53,6 +54,10 @@ class Finding:
     severity: str = "medium"  # critical | high | medium | low
     promise: str = ""  # the documented promise quoted, with its source (docs, spec, BEHAVIOUR.md)
     occurrences: int = 1
+    #: the request that met the defect, in the machine form ``voipbin-harness replay`` re-sends (method,
+    #: concrete path, query, body, non-secret headers, the credential's role, never its value):
+    #: ``voipbin_harness.replay.request_form``; None when the finding is not one request's (load, spec)
+    request: dict[str, Any] | None = None
     id: str = field(default="")
 
     def __post_init__(self) -> None:
@@ -108,7 +113,7 @@ class SummaryWriter:
         document = dict(self.data)
         document["duration_s"] = round(time.time() - self.started, 3)
         document["findings"] = [f.to_dict() for f in self._findings.values()]
-        _atomic_write(self.directory / SUMMARY_FILE, orjson.dumps(redact(document), option=orjson.OPT_INDENT_2))
+        atomic_write(self.directory / SUMMARY_FILE, orjson.dumps(redact(document), option=orjson.OPT_INDENT_2))
 
     def close(self, **values: Any) -> None:
         self.data.update(values)
@@ -138,7 +143,9 @@ def read_findings_log(log: Path) -> list[dict[str, Any]]:
     return found
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` so that a reader (or a run killed half way) sees the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(data)
     tmp.replace(path)

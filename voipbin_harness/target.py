@@ -232,10 +232,25 @@ def _emulator_credentials() -> Credentials:
     return creds
 
 
+#: Targets resolved in this process, by (name, base path, the VOIPBIN_* environment they were read from):
+#: a command, its conftest and its settings all ask, and the answer must be one object read once.
+_RESOLVED: dict[tuple[str, str, tuple[tuple[str, str], ...]], Target] = {}
+
+
 def resolve(name: str | None = None, *, base_path: str = "/v1.0",
             env: Mapping[str, str] | None = None) -> Target:
-    """The target named by ``name`` (or ``$VOIPBIN_TARGET``), not yet started or checked."""
-    env = os.environ if env is None else env
+    """The target named by ``name`` (or ``$VOIPBIN_TARGET``), not yet started or checked.
+
+    Resolved once per process for the same name and environment (an explicit ``env`` is never cached)."""
+    if env is not None:
+        return _resolve(name, base_path, env)
+    key = (name or "", base_path, tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("VOIPBIN_"))))
+    if key not in _RESOLVED:
+        _RESOLVED[key] = _resolve(name, base_path, os.environ)
+    return _RESOLVED[key]
+
+
+def _resolve(name: str | None, base_path: str, env: Mapping[str, str]) -> Target:
     name = (name or env.get("VOIPBIN_TARGET") or "emulator").strip()
     if name == "emulator":
         return Target("emulator", "", base_path, _emulator_credentials())
@@ -268,24 +283,26 @@ def rate_limit_of(target: Target, rate: str | None = None,
         except ValueError as exc:
             raise HarnessError(f"--rate: {exc}", hint="RPS, RPS:BURST or off") from None
     if target.is_emulator:
+        from .options.emulator import NO_RATE_LIMIT, RATE_LIMIT
+
         args = target.emulator_args
-        if "--no-rate-limit" in args:
+        if NO_RATE_LIMIT.flag in args:
             return None, "off (the embedded emulator runs without limits)"
-        if "--rate-limit" in args:
-            return Limit.parse(args[args.index("--rate-limit") + 1]), "the embedded emulator's limit"
+        if RATE_LIMIT.flag in args:
+            return Limit.parse(args[args.index(RATE_LIMIT.flag) + 1]), "the embedded emulator's limit"
         return DEFAULT_CUSTOMER_LIMIT, "the embedded emulator's limit (the gateway's default)"
     return DEFAULT_CUSTOMER_LIMIT, "the gateway's documented per-customer limit (--rate to change)"
 
 
 @contextmanager
-def open_target(name: str | None = None, *, spec_source: str | None = None, base_path: str = "/v1.0",
+def open_target(name: str | Target | None = None, *, spec_source: str | None = None, base_path: str = "/v1.0",
                 emulator_args: list[str] | None = None, check: bool = True, rate: str | None = None,
                 share: int = 1) -> Iterator[Target]:
     """Resolve, start (for ``emulator``) and check a target; stop what was started on exit.
 
     ``rate`` and ``share`` set the target's pacer (``rate_limit_of``; ``share``: how many processes
     send at once)."""
-    target = resolve(name, base_path=base_path)
+    target = name if isinstance(name, Target) else resolve(name, base_path=base_path)
     if target.is_emulator:
         from .emulator.process import EmulatorProcess
 

@@ -29,8 +29,8 @@ SELECTION = ("--include-path", "^/flows", "--max-examples", "1", "--workers", "1
              "examples,fuzzing,stateful")
 #: emulator faults that break unrelated promises, run together -> (check that must report it, key or None)
 EMULATOR_FAULTS: dict[str, tuple[str, str | None]] = {
-    "auth-bypass": ("authentication_required", "HTTP 200"),
-    "bad-envelope": ("error_envelope_shape", None),
+    "auth-bypass": ("authentication", "HTTP 200"),
+    "bad-envelope": ("error_envelope", None),
     "request-id-mismatch": ("request_id_echo", "body-differs"),
     "schema-violation": ("created_resource_readable", "other-id"),
 }

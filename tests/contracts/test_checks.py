@@ -37,16 +37,16 @@ def fails(check: Any, response: Any, case: Any) -> ConventionFailure:
     return failure
 
 
-# -- error_envelope_shape ---------------------------------------------------------------------
+# -- error_envelope ---------------------------------------------------------------------
 def test_envelope_passes_a_gateway_error(schema: Any) -> None:
     case = case_of(schema, "GET /flows/{id}", path_parameters={"id": UUID})
     response = answer(case, 404, error_body(Status.NOT_FOUND, Reason.NOT_FOUND), headers=error_headers())
-    assert run_check(checks.error_envelope_shape, response, case) is None
+    assert run_check(checks.error_envelope, response, case) is None
 
 
 def test_envelope_skips_success(schema: Any) -> None:
     case = case_of(schema, "GET /flows/{id}", path_parameters={"id": UUID})
-    assert run_check(checks.error_envelope_shape, answer(case, 200, {"id": UUID}), case) is True
+    assert run_check(checks.error_envelope, answer(case, 200, {"id": UUID}), case) is True
 
 
 @pytest.mark.parametrize(("status", "body", "content", "needle"), [
@@ -58,15 +58,15 @@ def test_envelope_skips_success(schema: Any) -> None:
 def test_envelope_fails_a_broken_error(schema: Any, status: int, body: Any, content: bytes | None,
                                        needle: str) -> None:
     case = case_of(schema, "GET /flows/{id}", path_parameters={"id": UUID})
-    failure = fails(checks.error_envelope_shape, answer(case, status, body, content=content,
+    failure = fails(checks.error_envelope, answer(case, status, body, content=content,
                                                         headers=error_headers()), case)
     assert needle in failure.actual
-    assert failure.check_name == "error_envelope_shape"
+    assert failure.check_name == "error_envelope"
 
 
 def test_envelope_key_is_stable_across_values(schema: Any) -> None:
     case = case_of(schema, "GET /flows/{id}", path_parameters={"id": UUID})
-    keys = {fails(checks.error_envelope_shape,
+    keys = {fails(checks.error_envelope,
                   answer(case, 404, error_body(Status.NOT_FOUND, Reason.NOT_FOUND, message="", request_id=rid)),
                   case).key for rid in ("req_a", "req_b")}
     assert len(keys) == 1
@@ -195,12 +195,12 @@ def test_json_content_type_skips_non_json(schema: Any) -> None:
     assert run_check(checks.json_content_type, answer(case, 200, content=b""), case) is True
 
 
-# -- authentication_required -----------------------------------------------------------------
+# -- authentication -----------------------------------------------------------------
 def test_auth_passes_a_401(schema: Any) -> None:
     case = case_of(schema, "GET /flows")
     response = answer(case, 401, error_body(Status.UNAUTHENTICATED, Reason.AUTHENTICATION_REQUIRED),
                       headers=error_headers(), authenticated=False)
-    assert run_check(checks.authentication_required, response, case) is None
+    assert run_check(checks.authentication, response, case) is None
 
 
 @pytest.mark.parametrize(("status", "body", "key"), [
@@ -210,15 +210,15 @@ def test_auth_passes_a_401(schema: Any) -> None:
 def test_auth_fails_an_unrefused_request(schema: Any, status: int, body: Any, key: str) -> None:
     case = case_of(schema, "GET /flows")
     response = answer(case, status, body, headers=error_headers(), authenticated=False)
-    assert fails(checks.authentication_required, response, case).key == key
+    assert fails(checks.authentication, response, case).key == key
 
 
 def test_auth_skips_authenticated_requests_and_public_operations(schema: Any) -> None:
     case = case_of(schema, "GET /flows")
-    assert run_check(checks.authentication_required, answer(case, 200, {"result": []}), case) is True
+    assert run_check(checks.authentication, answer(case, 200, {"result": []}), case) is True
     public = case_of(schema, "POST /auth/signup", body={})
     response = answer(public, 200, {}, authenticated=False)
-    assert run_check(checks.authentication_required, response, public) is True
+    assert run_check(checks.authentication, response, public) is True
 
 
 # -- rate_limit_answer / rate_limit_declared ----------------------------------------------------
@@ -307,4 +307,4 @@ def test_envelope_accepts_the_named_status_for_a_405(schema: Any) -> None:
     """405 has no status of its own in the 1:1 map; conventions name NOT_FOUND for it (conformant emulator)."""
     case = case_of(schema, "GET /flows")
     body = error_body(Status.NOT_FOUND, Reason.METHOD_NOT_ALLOWED)
-    assert run_check(checks.error_envelope_shape, answer(case, 405, body, headers=error_headers()), case) is None
+    assert run_check(checks.error_envelope, answer(case, 405, body, headers=error_headers()), case) is None

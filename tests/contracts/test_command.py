@@ -37,9 +37,14 @@ def test_bad_options_exit_2_in_one_line(bad: list[str], capsys: pytest.CaptureFi
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
 
-def test_rate_and_time_budget_reach_pytest_and_a_bad_rate_is_one_line() -> None:
+def test_rate_and_time_budget_reach_pytest_and_a_bad_rate_is_one_line(monkeypatch: pytest.MonkeyPatch,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
     args = build_parser().parse_args(["contracts", "--rate", "17:33", "--time-budget", "240"])
     pairs = dict(zip(argv := build_pytest_args(args), argv[1:], strict=False))
-    assert pairs["--rate"] == "17:33" and pairs["--time-budget"] == "240.0"
+    assert pairs["--rate"] == "17:33" and pairs["--time-budget"] == "240"
+    with pytest.raises(SystemExit) as exited:  # a bad flag: refused by the parser, as pytest refuses it
+        build_parser().parse_args(["contracts", "--rate", "fast"])
+    assert exited.value.code == 2 and "--rate: a rate limit is RPS or RPS:BURST" in capsys.readouterr().err
+    monkeypatch.setenv("VOIPBIN_RATE", "fast")  # the environment is read where the rate is used: preflight
     with pytest.raises(HarnessError, match="--rate"):
-        preflight(build_parser().parse_args(["contracts", "--rate", "fast"]))
+        preflight(build_parser().parse_args(["contracts"]))

@@ -50,7 +50,7 @@ def _get(label: str, status: int, body: Any = None, **kwargs: Any) -> Answer:
 
 #: check -> (a good answer, a bad answer, an answer the rule does not concern)
 CASES: dict[Any, tuple[Answer, Answer, Answer]] = {
-    checks.error_envelope_shape: (
+    checks.error_envelope: (
         _get("GET /flows/{id}", 404, NOT_FOUND, headers=error_headers()),
         _get("GET /flows/{id}", 404, {"error": "not_found", "message": "no such flow"}, headers=error_headers()),
         _get("GET /flows/{id}", 200, {"id": UUID})),
@@ -70,7 +70,7 @@ CASES: dict[Any, tuple[Answer, Answer, Answer]] = {
         _get("GET /flows", 200, content=b'{"result": []}', headers=JSON),
         _get("GET /flows", 200, content=b'{"result": []}', headers={"Content-Type": "text/plain"}),
         _get("GET /flows", 204, content=b"")),
-    checks.authentication_required: (
+    checks.authentication: (
         _get("GET /flows", 401, UNAUTHENTICATED, headers=error_headers(), authenticated=False),
         _get("GET /flows", 200, PAGE, authenticated=False),
         _get("GET /flows", 200, PAGE)),
@@ -108,7 +108,7 @@ def test_good_passes_bad_fails_inapplicable_is_skipped(schema: Any, check: Any) 
 def test_authentication_is_not_judged_on_a_public_operation(schema: Any) -> None:
     """POST /auth/signup declares no 401: the spec makes it public, so the probe's 200 is a skip."""
     public = _get("POST /auth/signup", 200, {}, authenticated=False, request_body={})
-    assert _outcome(schema, checks.authentication_required, public) == SKIPPED
+    assert _outcome(schema, checks.authentication, public) == SKIPPED
 
 
 # -- the workflow rules (two answers each: called by the CRUD workflows, counted by them) --------------

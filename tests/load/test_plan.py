@@ -92,3 +92,12 @@ def test_stop_ends_the_schedule_early() -> None:
     assert len(tickets) == 100 and tickets[-1].at < 1.0
     with pytest.raises(ValueError):
         TicketDispenser(constant_plan(1, 1, 1), 0.0, worker_index=2, worker_count=2)
+
+
+def test_a_replanned_schedule_starts_where_the_old_one_was_cut() -> None:
+    """ratelimit's refine phase: the new plan's tickets from ``start`` on, shared by the processes."""
+    plan = Plan((Step(0, 10, 0, 0, 2), Step(1, 20, 2, 0, 1)))
+    whole = all_tickets(TicketDispenser(plan, 0.0, start=1.5))
+    assert len(whole) == 5 + 20 and min(t.at for t in whole) == 1.5
+    slices = [all_tickets(TicketDispenser(plan, 0.0, i, 2, start=1.5)) for i in range(2)]
+    assert sorted(t.at for s in slices for t in s) == [t.at for t in whole]

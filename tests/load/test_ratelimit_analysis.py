@@ -10,8 +10,9 @@ from voipbin_harness.conventions.ratelimit import LIMITED_BY_CUSTOMER
 from voipbin_harness.loadgen.analysis import GeneratorLimits, step_result
 from voipbin_harness.loadgen.plan import geometric_plan
 from voipbin_harness.loadgen.ratelimit import (
+    bins_of,
     classify_429,
-    estimate_onset,
+    estimate_limit,
     normalise_problem,
     ratelimit_outcome,
     recovery_seconds,
@@ -78,16 +79,17 @@ def simulate_bucket(rate: float, burst: int, offered: list[float], hold: float) 
 
 @pytest.mark.parametrize("rate, burst", [(50, 50), (17, 33), (200, 400)])
 def test_onset_is_the_bucket_rate_whatever_the_burst_and_steps(rate: float, burst: int) -> None:
-    offered = [s.rate for s in geometric_plan(rate / 4, rate * 2.5, 1.3, 0, 2, 60).steps]
-    steps = simulate_bucket(rate, burst, offered, hold=2)
-    onset = estimate_onset(steps)
+    plan = geometric_plan(rate / 4, rate * 2.5, 1.3, 0, 2, 60)
+    steps = simulate_bucket(rate, burst, [s.rate for s in plan.steps], hold=2)
+    onset = estimate_limit(bins_of(plan, steps))
     assert onset["onset_rps"] == pytest.approx(rate, rel=0.05)
     low, high = onset["onset_bracket_rps"]
     assert low < high and high > rate
 
 
 def test_no_onset_without_429s() -> None:
-    assert estimate_onset(simulate_bucket(50, 50, [10, 20], hold=2))["onset_rps"] is None
+    plan = geometric_plan(10, 20, 2, 0, 2, 4)
+    assert estimate_limit(bins_of(plan, simulate_bucket(50, 50, [10, 20], hold=2)))["onset_rps"] is None
 
 
 def test_recovery_seconds() -> None:
@@ -130,6 +132,18 @@ def test_outcome_finds_5xx_instead_of_429() -> None:
     assert "500" in outcome.findings[0].got
     names = {b.name for b in outcome.breaches}
     assert {"ratelimit.require_limit", "ratelimit.max_5xx"} <= names
+
+
+def test_no_429_below_the_ramp_top_is_inconclusive_not_a_finding() -> None:
+    plan = geometric_plan(10, 40, 2, 0, 1, 10)  # its top stays under 3 x the documented 17 req/s
+    book = StepBook()
+    for index, answers in enumerate((10, 20, 40)):
+        fill(book.at(index), answers=answers, latency_ms=2)
+    outcome = ratelimit_outcome(plan, book, load_thresholds("ratelimit"), ramp=[0, 1, 2], compliant=[], recovery=[],
+                                demand_rps=None, recovery_rps=None, operation="GET /flows", max_rate=200)
+    assert outcome.invalid and "inconclusive" in outcome.invalid[0] and "200" in outcome.invalid[0]
+    assert not any(b.name == "ratelimit.require_limit" for b in outcome.breaches)
+    assert outcome.summary["ratelimit"]["conclusive"] is False
 
 
 def test_outcome_counts_early_retries() -> None:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from tests.load.helpers import book_with
 from voipbin_harness.errors import ExitCode
 from voipbin_harness.findings import SummaryWriter, read_summary
+from voipbin_harness.loadgen.figures import capacity_plan
 from voipbin_harness.loadgen.outcome import exit_code
 from voipbin_harness.loadgen.plan import constant_plan, geometric_plan
 from voipbin_harness.loadgen.results import capacity_outcome, steady_outcome, write_outcome
 from voipbin_harness.loadgen.stats import RUN
 from voipbin_harness.loadgen.thresholds import load_thresholds
+from voipbin_harness.report.baseline import Baseline
+from voipbin_harness.report.document import build_document
+from voipbin_harness.report.html import render_html
+from voipbin_harness.report.suites import SuiteResult
 
 PLAN = geometric_plan(100, 400, 2, 0, 2, 100)  # 100, 200, 400 req/s, 2 s each
 
@@ -89,3 +95,16 @@ def test_soak_trends() -> None:
     soak = outcome.summary["soak"]
     assert soak["memory_growth_mb_per_min"] == 100 and soak["error_rate_growth"] == 0.1
     assert {"soak.max_memory_growth_mb_per_min", "soak.max_error_rate_growth"} <= {b.name for b in outcome.breaches}
+
+
+def test_the_capacity_plan_reaches_checks_report() -> None:
+    """The ratelimit run's capacity plan is a paragraph of the load section of index.html."""
+    plan = capacity_plan(onset=17.02, uncertainty=0.08, burst=32)
+    load = SuiteResult(name="load-ratelimit", title="Load: ratelimit", kind="load", status="passed", complete=True,
+                       exit_code=0, summary={"complete": True, "findings": [], "capacity_plan": plan, "steps": [
+                           {"name": "refine 1", "offered_rps": 34.5, "rps": 34.0, "p50": 1.0, "p95": 2.0, "p99": 3.0}]})
+    document = build_document(started_epoch=time.time(), suites=[load], baseline=Baseline(), target={"name": "emulator"},
+                              spec={"title": "VoIPBin API", "version": "1.0.0"}, quick=True, versions={})
+    assert document["load"]["load-ratelimit"]["capacity_plan"]["customers_per_ip"] == 11
+    page = render_html(document)
+    assert "Capacity plan." in page and "at most 11 customers" in page

@@ -150,6 +150,18 @@ def test_ratelimit_exits_1_on_missing_retry_after_and_on_500s(tmp_path: Path) ->
     assert summary["ratelimit"]["answers_429"] == 0 and summary["ratelimit"]["answers_5xx"] > 0
 
 
+def test_ratelimit_without_429s_below_its_top_rate_is_inconclusive(tmp_path: Path) -> None:
+    """A climb its duration cuts short (5 req/s x1.1 for 6 s) never reaches 3 x 50 req/s nor its
+    top: "no limit seen" would blame the target; the run says it is inconclusive (exit 2)."""
+    rc, out, err, summary = run_load("--profile", "ratelimit", "--target", "emulator", "--emulator-rate-limit",
+                                     "50:50", "--start-rate", "5", "--step-factor", "1.1", "--duration", "13",
+                                     report_dir=tmp_path)
+    assert rc == 2, explain(rc, out, err, summary)
+    assert summary["ratelimit"]["conclusive"] is False and summary["ratelimit"]["answers_429"] == 0
+    assert any(reason.startswith("inconclusive: no 429") for reason in summary["invalid"]), summary["invalid"]
+    assert not any(b["name"] == "ratelimit.require_limit" for b in summary["thresholds"]["breaches"])
+
+
 def test_capacity_finds_the_knee_of_a_slow_target(tmp_path: Path) -> None:
     """The ``slow`` fault makes the emulator serve ~50 req/s: the target is the limit."""
     rc, out, err, summary = run_load("--profile", "capacity", "--target", "emulator", "--emulator-fault", "slow",
@@ -185,7 +197,7 @@ def test_capacity_with_two_processes_merges_exactly_and_names_the_limit(tmp_path
     (["--target", "http://192.0.2.10:8080", "--allow-remote", "192.0.2.10"], "--max-rate RPS is required"),
     (["--target", "http://192.0.2.10:8080", "--allow-remote", "example.com", "--max-rate", "5"], "names 'example.com'"),
     (["--thresholds", "/nonexistent.toml"], "cannot read thresholds file"),
-    (["--processes", "0"], "--processes must be"),
+    (["--processes", "0"], "--processes: must be 1..64"),
     (["--emulator-rate-limit", "fast"], "a rate limit is RPS:BURST"),
     (["--target", "http://user:pw@127.0.0.1:9"], "the target URL holds credentials"),
     (["--target-rate", "fast"], "--target-rate: a rate limit is RPS or RPS:BURST"),

@@ -63,7 +63,8 @@ def test_classify_new_known_fixed_and_unchecked() -> None:
         unchecked: BaselineEntry(unchecked, "rate_limit_answer", "GET /calls", "r", "load-ratelimit"),
     })
     findings = [_finding(PAGE), _finding(LEAK, "scenarios")]
-    result = classify(findings, baseline, finished_suites={"contracts", "scenarios"})
+    evidence = {("contracts", "error_envelope", "POST /calls"): {"passed": 3, "failed": 0}}  # re-tested, held
+    result = classify(findings, baseline, finished_suites={"contracts", "scenarios"}, evidence=evidence)
     assert [f["id"] for f in result.new] == [LEAK]
     assert [f["id"] for f in result.known] == [PAGE]
     assert findings[0]["known"] is True and findings[0]["baseline_reason"] == "documented"
@@ -94,7 +95,9 @@ def test_rules_accept_a_family_of_findings_and_are_fixed_when_none_is_seen(tmp_p
                 "operation": "GET /aicalls", "key": "200:components/schemas/X/enum", "suite": "contracts"}
     other_operation = dict(matching, id="response_schema_conformance:2", operation="GET /flows")
     other_key = dict(matching, id="response_schema_conformance:3", key="200:components/schemas/X/not")
-    result = classify([matching, other_operation, other_key], baseline, finished_suites={"contracts"})
+    evidence = {("contracts", "unsupported_method", "GET /flows"): {"passed": 1, "failed": 0}}
+    result = classify([matching, other_operation, other_key], baseline, finished_suites={"contracts"},
+                      evidence=evidence)
     assert [f["id"] for f in result.known] == ["response_schema_conformance:1"]
     assert matching["baseline_reason"] == "BEHAVIOUR.md: enums are not checked on input"
     assert {f["id"] for f in result.new} == {"response_schema_conformance:2", "response_schema_conformance:3"}
@@ -116,3 +119,94 @@ def test_the_shipped_gateway_baseline_loads_and_every_reason_quotes_behaviour_md
     assert shipped.entries and shipped.rules
     for reason in [e.reason for e in shipped.entries.values()] + [r.reason for r in shipped.rules]:
         assert "BEHAVIOUR.md" in reason
+
+
+# -- "fixed" means re-tested and passed (issue 12 item 2) ------------------------------------------------
+GONE = finding_id("status_code_conformance", "DELETE /flows/{id}", "200")
+
+
+def _one_entry(operation: str = "DELETE /flows/{id}", suite: str = "contracts") -> Baseline:
+    return Baseline(entries={GONE: BaselineEntry(GONE, "status_code_conformance", operation, "documented", suite)})
+
+
+def test_a_deviation_not_re_tested_stays_unchecked_even_when_its_suite_finished() -> None:
+    # the suite ran to the end, but never ran this check on this operation (a quick run's fewer inputs)
+    evidence = {("contracts", "status_code_conformance", "GET /flows"): {"passed": 9, "failed": 0},
+                ("contracts", "not_a_server_error", "DELETE /flows/{id}"): {"passed": 2, "failed": 0}}
+    result = classify([], _one_entry(), finished_suites={"contracts", "*"}, evidence=evidence)
+    assert result.fixed == []
+    assert [f["id"] for f in result.unchecked] == [GONE]
+    # and with no coverage record at all, nothing is ever called fixed
+    assert classify([], _one_entry(), finished_suites={"contracts", "*"}).fixed == []
+
+
+def test_a_deviation_re_tested_and_passed_is_fixed() -> None:
+    evidence = {("contracts", "status_code_conformance", "DELETE /flows/{id}"): {"passed": 4, "failed": 0}}
+    result = classify([], _one_entry(), finished_suites={"contracts"}, evidence=evidence)
+    assert [f["id"] for f in result.fixed] == [GONE]
+    assert result.unchecked == []
+
+
+@pytest.mark.parametrize(("evidence", "finished"), [
+    ({("contracts", "status_code_conformance", "DELETE /flows/{id}"): {"passed": 4, "failed": 1}}, {"contracts"}),
+    ({("scenarios", "status_code_conformance", "DELETE /flows/{id}"): {"passed": 4, "failed": 0}}, {"contracts",
+                                                                                                   "scenarios"}),
+    ({("contracts", "status_code_conformance", "DELETE /flows/{id}"): {"passed": 4, "failed": 0}}, set()),
+], ids=["failed-there-too", "another-suite", "suite-did-not-finish"])
+def test_re_tested_means_by_its_suite_finished_and_never_failed(evidence: dict, finished: set[str]) -> None:
+    result = classify([], _one_entry(), finished_suites=finished, evidence=evidence)
+    assert result.fixed == [] and [f["id"] for f in result.unchecked] == [GONE]
+
+
+def test_spec_level_and_target_wide_entries_need_their_check_judged_somewhere_and_failing_nowhere() -> None:
+    for operation in ("(spec)", "*"):
+        baseline = _one_entry(operation)
+        judged = {("contracts", "status_code_conformance", "GET /calls"): {"passed": 1, "failed": 0}}
+        assert [f["id"] for f in classify([], baseline, {"contracts"}, evidence=judged).fixed] == [GONE]
+        failing = {**judged, ("contracts", "status_code_conformance", "GET /flows"): {"passed": 0, "failed": 1}}
+        assert [f["id"] for f in classify([], baseline, {"contracts"}, evidence=failing).unchecked] == [GONE]
+        assert classify([], baseline, {"contracts"}, evidence={}).fixed == []
+
+
+def test_an_entry_with_its_key_is_checked_against_its_fields(tmp_path: Path) -> None:
+    # ids are recomputed from (check, operation, key): renaming a check without migrating is loud
+    fresh = {"id": finding_id("error_envelope", "POST /calls", "message"), "check": "error_envelope",
+             "operation": "POST /calls", "key": "message", "suite": "contracts", "reason": "r"}
+    stale = dict(fresh, id=finding_id("error_envelope_shape", "POST /calls", "message"))
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps({"findings": [fresh]}))
+    assert load_baseline(path).entries[fresh["id"]].key == "message"
+    path.write_text(json.dumps({"findings": [stale]}))
+    with pytest.raises(HarnessError) as caught:
+        load_baseline(path)
+    assert "not the id of its check, operation and key" in caught.value.one_line()
+    assert fresh["id"] in caught.value.one_line()
+
+
+def test_write_baseline_keeps_the_key_only_where_it_recomputes_the_id(tmp_path: Path) -> None:
+    keyed = {"id": finding_id("page_size", "GET /tags", "over"), "check": "page_size", "operation": "GET /tags",
+             "key": "over", "suite": "scenarios", "message": "m"}
+    masked = dict(keyed, id=finding_id("page_size", "GET /tags", "token=secret"), key="token=***")
+    baseline = load_baseline(write_baseline(tmp_path / "b.json", [keyed, masked]))
+    assert baseline.entries[keyed["id"]].key == "over"
+    assert baseline.entries[masked["id"]].key is None
+
+
+def test_the_shipped_baseline_loads_and_its_keyed_ids_are_its_fields() -> None:
+    shipped = Path(__file__).resolve().parents[2] / "reports" / "baselines" / "gateway-emulator.json"
+    baseline = load_baseline(shipped)  # raises on an id that is not its fields'
+    checks = {entry.check for entry in baseline.entries.values()} | {rule.check for rule in baseline.rules}
+    assert not checks & {"error_envelope_shape", "authentication_required"}  # the names before issue 11
+    assert sum(entry.key is not None for entry in baseline.entries.values()) > len(baseline.entries) // 2
+
+
+def test_a_deviation_a_rule_also_accepts_is_fixed_only_with_its_whole_family() -> None:
+    from voipbin_harness.report.baseline import BaselineRule
+
+    rule = BaselineRule("status_code_conformance", "DELETE /*", ".*", "data-dependent", "contracts")
+    baseline = Baseline(entries=_one_entry().entries, rules=[rule])
+    own = {("contracts", "status_code_conformance", "DELETE /flows/{id}"): {"passed": 4, "failed": 0}}
+    family_failing = {**own, ("contracts", "status_code_conformance", "DELETE /calls/{id}"): {"passed": 1, "failed": 2}}
+    result = classify([], baseline, finished_suites={"contracts"}, evidence=family_failing)
+    assert GONE in [f["id"] for f in result.unchecked]  # its family still shows up: not meeting it proves nothing
+    assert GONE in [f["id"] for f in classify([], baseline, {"contracts"}, evidence=own).fixed]

@@ -17,13 +17,12 @@ from voipbin_harness.check.plan import (
     MIN_SHARE_S,
     SUITES,
     build_plan,
-    command_options,
     ratelimit_ramp,
     split_budget,
     suite_timeout,
 )
-from voipbin_harness.cli import build_parser
 from voipbin_harness.conventions.ratelimit import Limit
+from voipbin_harness.options import accepted
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -86,30 +85,21 @@ def _args(**overrides: object) -> argparse.Namespace:
     return argparse.Namespace(**values)
 
 
-def test_command_options_reads_a_commands_parser() -> None:
-    parser = argparse.ArgumentParser()
-    sub = parser.add_subparsers()
-    spec = sub.add_parser("spec").add_subparsers()
-    spec.add_parser("lint").add_argument("--json")
-    assert command_options(parser, ["spec", "lint"]) == {"-h", "--help", "--json"}
-    assert command_options(parser, ["contracts"]) is None
+def test_accepted_reads_the_suites_option_tables() -> None:
+    assert {"--json", "--strict", "--report-dir", "--spec"} == accepted(["spec", "lint"])
+    assert {"--max-examples", "--time-budget", "--rate", "--allow-operation"} <= (accepted(["contracts"]) or set())
+    assert "--max-examples" not in (accepted(["scenarios"]) or set())
+    assert accepted(["emulator"]) is None
 
 
 def test_the_plan_follows_the_order_and_each_commands_options() -> None:
-    parser = argparse.ArgumentParser()
-    sub = parser.add_subparsers()
-    load = sub.add_parser("load")
-    for option in ("--profile", "--target", "--report-dir", "--duration", "--emulator-rate-limit",
-                   "--emulator-profile"):
-        load.add_argument(option)
-    scenarios = sub.add_parser("scenarios")
-    for option in ("--target", "--report-dir"):
-        scenarios.add_argument(option)
-    plans = build_plan(_args(), parser, "out")
+    accepts = _accepts(load=("--profile", "--target", "--report-dir", "--duration", "--emulator-rate-limit",
+                             "--emulator-profile"), scenarios=("--target", "--report-dir"))
+    plans = build_plan(_args(), "out", accepts=accepts)
     assert [p.name for p in plans] == ["spec-lint", "contracts", "scenarios", "load-smoke", "load-ratelimit"]
     by_name = {p.name: p for p in plans}
-    assert "not in this checkout" in by_name["spec-lint"].unavailable
-    assert "not in this checkout" in by_name["contracts"].unavailable
+    # a command that takes none of check's options is handed none
+    assert by_name["spec-lint"].argv == ["spec", "lint"] and by_name["contracts"].argv == ["contracts"]
     # scenarios does not offer --emulator-profile here: it is not handed one
     assert by_name["scenarios"].argv == ["scenarios", "--report-dir", "out/scenarios", "--target", "emulator"]
     assert by_name["scenarios"].env == {"HYPOTHESIS_PROFILE": "live"}
@@ -119,36 +109,27 @@ def test_the_plan_follows_the_order_and_each_commands_options() -> None:
 
 
 def test_load_is_not_sent_to_a_remote_target_and_only_skip_leave_suites_out() -> None:
-    plans = {p.name: p for p in build_plan(_args(target="https://api.example.test", skip=["scenarios"]),
-                                           build_parser(), "out")}
+    plans = {p.name: p for p in build_plan(_args(target="https://api.example.test", skip=["scenarios"]), "out")}
     assert "non-loopback" in plans["load-smoke"].skipped and "non-loopback" in plans["load-ratelimit"].skipped
     assert plans["scenarios"].skipped == "left out (--only/--skip)"
-    full = {p.name: p for p in build_plan(_args(quick=False), build_parser(), "out")}
+    full = {p.name: p for p in build_plan(_args(quick=False), "out")}
     assert full["load-smoke"].argv[full["load-smoke"].argv.index("--duration") + 1] == "60"
 
 
 def test_quick_ratelimit_ramps_around_the_emulators_limit() -> None:
-    plans = {p.name: p for p in build_plan(_args(emulator_rate_limit="50:50"), build_parser(), "out")}
+    plans = {p.name: p for p in build_plan(_args(emulator_rate_limit="50:50"), "out")}
     argv = plans["load-ratelimit"].argv
-    if "--start-rate" not in command_options(build_parser(), ["load"]):
-        pytest.skip("this checkout's load command has no --start-rate")
     ramp = {argv[i]: argv[i + 1] for i in range(len(argv) - 1) if argv[i].startswith("--")}
     assert (ramp["--emulator-rate-limit"], ramp["--start-rate"], ramp["--rate"]) == ("50:50", "20", "120")
     assert "--seed" in plans["contracts"].argv
 
 
-def _parser_with(**commands: tuple[str, ...]) -> argparse.ArgumentParser:
-    """A CLI whose commands offer only the given options (``spec_lint=(...)`` for ``spec lint``)."""
-    parser = argparse.ArgumentParser()
-    sub = parser.add_subparsers()
-    for name, options in commands.items():
-        if name == "spec_lint":
-            command = sub.add_parser("spec").add_subparsers().add_parser("lint")
-        else:
-            command = sub.add_parser(name)
-        for option in options:
-            command.add_argument(option)
-    return parser
+def _accepts(**commands: tuple[str, ...]):  # noqa: ANN202 - the plan's ``Accepts``
+    """Commands that take only the given options (``spec_lint=(...)`` for ``spec lint``); others none."""
+    def accepts(path: list[str]) -> set[str]:
+        return set(commands.get("_".join(path), ()))
+
+    return accepts
 
 
 _SUITE_OPTIONS = ("--target", "--report-dir", "--rate", "--time-budget", "--seed", "--max-examples")
@@ -177,10 +158,10 @@ def test_the_budget_is_split_fixed_suites_first_then_by_weight() -> None:
 
 
 def test_each_budgeted_suite_gets_its_share_and_the_rate_on_its_own_command_line() -> None:
-    parser = _parser_with(contracts=_SUITE_OPTIONS, scenarios=("--target", "--report-dir"), load=_LOAD_OPTIONS)
-    plans = {p.name: p for p in build_plan(_args(target_rate="10:20", time_budget=600), parser, "out")}
+    accepts = _accepts(contracts=_SUITE_OPTIONS, scenarios=("--target", "--report-dir"), load=_LOAD_OPTIONS)
+    plans = {p.name: p for p in build_plan(_args(target_rate="10:20", time_budget=600), "out", accepts=accepts)}
     contracts = _options(plans["contracts"].argv)
-    share = split_budget(600, DEPTH["quick"], ["contracts", "scenarios", "load-smoke", "load-ratelimit"])
+    share = split_budget(600, DEPTH["quick"], list(SUITES))
     assert contracts["--time-budget"] == f"{share['contracts']:g}" and contracts["--rate"] == "10:20"
     assert plans["contracts"].budget_s == share["contracts"]
     assert plans["contracts"].timeout == suite_timeout("contracts", share["contracts"], DEPTH["quick"])
@@ -190,39 +171,39 @@ def test_each_budgeted_suite_gets_its_share_and_the_rate_on_its_own_command_line
     assert _options(plans["load-smoke"].argv).get("--rate") is None
     assert _options(plans["load-smoke"].argv)["--target-rate"] == "10:20"
     # --suite-timeout wins over the budget's timeouts
-    fixed = {p.name: p for p in build_plan(_args(suite_timeout=42), parser, "out")}
+    fixed = {p.name: p for p in build_plan(_args(suite_timeout=42), "out", accepts=accepts)}
     assert {p.timeout for p in fixed.values()} == {42}
 
 
 def test_the_real_commands_take_the_budget_and_the_rate_when_they_offer_them() -> None:
-    plans = {p.name: p for p in build_plan(_args(target_rate="17:33"), build_parser(), "out")}
+    plans = {p.name: p for p in build_plan(_args(target_rate="17:33"), "out")}
     for name in ("contracts", "scenarios"):
-        offered = command_options(build_parser(), [name]) or set()
+        offered = accepted([name]) or set()
         argv = _options(plans[name].argv)
         assert ("--time-budget" in argv) == ("--time-budget" in offered), name
         assert ("--rate" in argv) == ("--rate" in offered), name
 
 
 def test_the_ratelimit_ramp_on_a_url_target_comes_from_its_limit() -> None:
-    parser = _parser_with(load=_LOAD_OPTIONS)
+    accepts = _accepts(load=_LOAD_OPTIONS)
     url = "http://127.0.0.1:19251"
-    plans = {p.name: p for p in build_plan(_args(target=url), parser, "out", limit=Limit(17, 33))}
+    plans = {p.name: p for p in build_plan(_args(target=url), "out", limit=Limit(17, 33), accepts=accepts)}
     ramp = _options(plans["load-ratelimit"].argv)
     assert (ramp["--start-rate"], ramp["--step-factor"], ramp["--rate"]) == ("6.8", "1.5", "40.8")
     assert "--emulator-rate-limit" not in ramp
     # pacing off (--rate off): the ramp is still around the documented limit
-    off = {p.name: p for p in build_plan(_args(target=url), parser, "out", limit=None)}
+    off = {p.name: p for p in build_plan(_args(target=url), "out", limit=None, accepts=accepts)}
     assert _options(off["load-ratelimit"].argv)["--rate"] == "40.8"
     assert ratelimit_ramp(Limit(50, 50), DEPTH["quick"])["--start-rate"] == "20"
 
 
 def test_what_the_user_allows_reaches_the_suites_that_take_it() -> None:
-    parser = _parser_with(contracts=(*_SUITE_OPTIONS, "--allow-writes", "--allow-operation"),
-                          scenarios=("--target", "--report-dir", "--allow-writes"), load=_LOAD_OPTIONS)
+    accepts = _accepts(contracts=(*_SUITE_OPTIONS, "--allow-writes", "--allow-operation"),
+                       scenarios=("--target", "--report-dir", "--allow-writes"), load=_LOAD_OPTIONS)
     plans = {p.name: p for p in build_plan(_args(allow_writes=True, allow_operation=["POST /calls", "PUT /me"]),
-                                           parser, "out")}
+                                           "out", accepts=accepts)}
     argv = plans["contracts"].argv
     assert "--allow-writes" in argv and argv.count("--allow-operation") == 2 and "PUT /me" in argv
     assert "--allow-writes" in plans["scenarios"].argv and "--allow-operation" not in plans["scenarios"].argv
     assert "--allow-writes" not in plans["load-smoke"].argv
-    assert "--allow-writes" not in build_plan(_args(), parser, "out")[1].argv
+    assert "--allow-writes" not in build_plan(_args(), "out", accepts=accepts)[1].argv

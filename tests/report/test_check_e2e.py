@@ -50,6 +50,7 @@ def test_quick_check_on_the_embedded_gateway_emulator_passes(tmp_path: Path) -> 
     result, elapsed = _check("--quick", "--report-dir", str(report))
     _assert_no_secret(report)
     document = json.loads((report / "summary.json").read_text())
+    assert document["scrubbed"] == []  # every suite masked its secrets where it wrote them (issue 12)
     new = [f"{f['suite']} {f['check']} {f['operation']}: {f['message']}" for f in document["findings"] if not f["known"]]
     assert result.returncode == 0, f"{document['verdict']}; new: {new[:20]}; suites: " + \
         str([(s["name"], s["status"], s["reason"]) for s in document["suites"]])

@@ -5,14 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from voipbin_harness.report.history import compare, load_history, run_key, store_run
+from voipbin_harness.report.html import render_html
 
 
 def _run(epoch: float, ids: list[str], rps: float = 100.0, p99: float = 20.0, quick: bool = True,
-         finished: tuple[str, ...] = ("contracts",)) -> dict:
+         finished: tuple[str, ...] = ("contracts",), known: tuple[str, ...] = ()) -> dict:
     return {"started_epoch": epoch, "started_at": f"t{epoch}", "quick": quick, "verdict": "pass",
             "target": {"name": "emulator", "emulator_profile": "gateway"},
             "suites": [{"name": s, "status": "passed", "complete": True} for s in finished],
-            "findings": [{"id": i, "suite": "contracts", "check": "c", "operation": "GET /x"} for i in ids],
+            "findings": [{"id": i, "suite": "contracts", "check": "c", "operation": f"GET /{i}", "known": i in known}
+                         for i in ids],
             "counts": {"findings": len(ids), "new": 0, "known": len(ids)},
             "load": {"load-smoke": {"totals": {"rps": rps, "p50": 5.0, "p95": 10.0, "p99": p99}}}}
 
@@ -76,3 +78,33 @@ def test_nothing_is_judged_before_three_earlier_runs() -> None:
 def test_first_run_has_nothing_to_compare() -> None:
     result = compare(_run(0, ["a"]), [])
     assert result["previous"] is None and result["runs"] == 0 and len(result["series"]) == 1
+
+
+def test_a_known_deviation_that_comes_and_goes_is_marked_known_not_news() -> None:
+    """Nightly: the baseline's deviation k shows one night, not the next, then again; n is really new."""
+    nights = [_run(0, ["k"], known=("k",)), _run(1, [], known=("k",))]
+    back = compare(_run(2, ["k", "n"], known=("k",)), nights)
+    assert [f["id"] for f in back["new_since_last"]] == ["n"]
+    assert [(f["id"], f["known"]) for f in back["known_came"]] == [("k", True)]
+    gone = compare(_run(3, [], known=("k",)), [*nights, _run(2, ["k"], known=("k",))])
+    assert gone["fixed_since_last"] == [] and [f["id"] for f in gone["known_went"]] == ["k"]
+    assert gone["new_since_last"] == []
+
+
+def test_a_new_finding_seen_in_an_earlier_run_says_when() -> None:
+    result = compare(_run(3, ["n", "m"]), [_run(0, ["n"]), _run(1, ["n"]), _run(2, [])])
+    seen = {f["id"]: f["seen_before"] for f in result["new_since_last"]}
+    assert seen == {"n": "t1", "m": ""}  # n came back (still not in the baseline: still new); m is a first
+
+
+def test_the_page_lists_a_returning_known_deviation_apart_from_the_news() -> None:
+    from tests.report.test_html import KNOWN, _document, _text
+
+    before = _document(new=False)
+    before["findings"] = []  # last night the known deviation did not show
+    tonight = _document(new=False)
+    tonight["history"] = compare(tonight, [before])
+    text = _text(render_html(tonight))
+    assert "New since the last run (0)" in text
+    assert "Known deviations that came or went since the last run (1)" in text
+    assert tonight["history"]["known_came"][0]["id"] == KNOWN

@@ -50,7 +50,7 @@ def test_all_findings_known_passes_and_writes_every_file(make_session: Make, tmp
     assert _suite(document, "contracts")["tests"] == {"total": 6, "failed": 2, "errors": 0, "skipped": 0,
                                                         "passed": 4}
     assert document["load"]["load-ratelimit"]["ratelimit"]["onset_rps"] == 51.0
-    assert document["lint"]["counts"] is None or len(document["lint"]["findings"]) == 3
+    assert len(document["lint"]["findings"]) == 3  # the fake lint suite's three findings, all read
 
 
 def test_a_new_finding_fails_the_run(make_session: Make) -> None:
@@ -70,10 +70,9 @@ def test_a_crashed_suite_leaves_what_it_found_and_the_run_incomplete(make_sessio
     assert _suite(document, "load-smoke")["status"] == "passed"
 
 
+@pytest.mark.timeout(120)  # a bound on a hang of the session itself, not a figure: the suite's own timeout is 3 s
 def test_a_hung_suite_is_stopped_with_everything_it_started(make_session: Make, tmp_path: Path) -> None:
-    started = time.monotonic()
     document = make_session(scenarios="hang:2", timeout=3).run()
-    assert time.monotonic() - started < 25
     scenarios = _suite(document, "scenarios")
     assert scenarios["status"] == "incomplete" and scenarios["reason"].startswith("timed out after 3 s")
     pid = int((tmp_path / "report" / "scenarios" / "pid").read_text())
@@ -188,8 +187,24 @@ def test_no_secret_reaches_any_file(make_session: Make, tmp_path: Path) -> None:
         data = path.read_bytes()
         for secret in secrets:
             assert secret.encode() not in data, f"{secret} in {path}"
-    document = _summary(tmp_path / "r0")
-    assert "contracts/junit.xml" in document["scrubbed"]  # the report says a suite leaked
+    for index in range(len(secrets)):  # a registered value and an unregistered JWT alike: the report says so
+        assert "contracts/junit.xml" in _summary(tmp_path / f"r{index}")["scrubbed"], index
+
+
+def test_a_run_with_no_secret_reports_nothing_masked(make_session: Make, tmp_path: Path) -> None:
+    """The false alarm of issue 12: suites quote promises that name credentials (``Authorization:
+    Bearer <jwt>``, ``Set-Cookie: token=...; HttpOnly``): nothing to mask, nothing said, quote intact."""
+    from tests.report.fake_suite import PROMISE_QUOTE
+
+    for secret in ("alpha-secret", "vb_alpha000000000000000000000000000"):
+        register_secret(secret)  # the run's credentials are known; they just are not in any file
+    document = make_session(baseline=KNOWN).run()
+    report = tmp_path / "report"
+    assert document["scrubbed"] == [] and _summary(report)["scrubbed"] == []
+    assert "Secrets masked" not in (report / "index.html").read_text()
+    quoted = [p for p in (report / "allure-results").glob("*-result.json")
+              if json.loads(p.read_text()).get("description") == PROMISE_QUOTE]
+    assert len(quoted) == 4  # every result of both pytest suites, its quote as the suite wrote it
 
 
 @pytest.mark.skipif(find_allure() is None, reason="the allure npm package is not installed")

@@ -57,5 +57,8 @@ def test_it_is_judged_only_by_a_run_that_met_a_429() -> None:
     assert seen.known and seen.known[0]["id"] == UNDECLARED_429
     unlimited = classify([], baseline, {"contracts"}, set())  # the embedded emulator without limits
     assert UNDECLARED_429 not in {e["id"] for e in unlimited.fixed + unlimited.unchecked}
-    limited = classify([], baseline, {"contracts"}, {"contracts"})  # 429s met, the defect not reported: fixed
+    judged = {("contracts", "rate_limit_declared", "GET /calls"): {"passed": 2, "failed": 0}}
+    limited = classify([], baseline, {"contracts"}, {"contracts"}, judged)  # 429s met, judged, not reported: fixed
     assert UNDECLARED_429 in {e["id"] for e in limited.fixed}
+    not_judged = classify([], baseline, {"contracts"}, {"contracts"})  # no coverage record: not re-tested
+    assert UNDECLARED_429 in {e["id"] for e in not_judged.unchecked}

@@ -33,15 +33,19 @@ def api(spec: Spec) -> Api:
     return client
 
 
+#: A fixed id, so that test ids are the same in every pytest-xdist worker (they must collect alike).
+SOME_ID = "5f0c2a64-2d4e-4c1e-9a55-3b8f0e7d1c42"
+
+
 @pytest.mark.parametrize(("method", "path"), [
-    ("PUT", f"/agents/{uuid.uuid4()}"),
-    ("DELETE", f"/agents/{uuid.uuid4()}"),
-    ("PUT", f"/agents/{uuid.uuid4()}/password"),
-    ("PUT", f"/agents/{uuid.uuid4()}/permission"),
-    ("DELETE", f"/accesskeys/{uuid.uuid4()}"),
+    ("PUT", f"/agents/{SOME_ID}"),
+    ("DELETE", f"/agents/{SOME_ID}"),
+    ("PUT", f"/agents/{SOME_ID}/password"),
+    ("PUT", f"/agents/{SOME_ID}/permission"),
+    ("DELETE", f"/accesskeys/{SOME_ID}"),
     ("PUT", "/service_agents/me/password"),
     ("PUT", "/customer"),
-    ("DELETE", f"/customers/{uuid.uuid4()}"),
+    ("DELETE", f"/customers/{SOME_ID}"),
 ])
 def test_changes_to_what_the_harness_runs_with_are_never_sent(api: Api, method: str, path: str) -> None:
     with pytest.raises(UnsafeRequest, match="not sent"):
@@ -58,6 +62,6 @@ def test_what_the_run_created_stays_its_own_to_change_and_delete(api: Api, colle
 
 
 def test_reads_and_other_collections_are_not_held_back(api: Api) -> None:
-    for method, path in (("GET", f"/agents/{uuid.uuid4()}"), ("GET", "/me"), ("GET", "/customer"),
+    for method, path in (("GET", f"/agents/{SOME_ID}"), ("GET", "/me"), ("GET", "/customer"),
                          ("DELETE", f"/flows/{uuid.uuid4()}"), ("POST", "/numbers/renew")):
         assert api.request(method, path, auth=Auth.bearer(TOKEN)).status == 200

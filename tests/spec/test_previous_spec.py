@@ -39,7 +39,7 @@ def test_changed_since(previous: Path) -> None:
 def test_check_plans_contracts_with_the_previous_spec(previous: Path, tmp_path: Path) -> None:
     parser = build_parser()
     args = parser.parse_args(["check", "--quick", "--previous-spec", str(previous)])
-    plans = {plan.name: plan for plan in build_plan(args, parser, str(tmp_path))}
+    plans = {plan.name: plan for plan in build_plan(args, str(tmp_path))}
     argv = plans["contracts"].argv
     assert argv[argv.index("--previous-spec") + 1] == str(previous)
     assert "--previous-spec" not in plans["scenarios"].argv

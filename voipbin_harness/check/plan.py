@@ -1,9 +1,9 @@
 """Which suites ``check`` runs, in which order, with which options, at which depth, in how much time.
 
 Order: spec lint, contracts, scenarios, load ``smoke``, load ``ratelimit`` (cheap and
-target-independent first, the ones that stress the target last). Each suite's options are taken
-from its own command's parser, so a suite that does not offer an option is not handed it (and a
-suite whose command is not in this checkout is planned as "could not run", with the reason).
+target-independent first, the ones that stress the target last). Each suite is handed only the
+options its command's table (``voipbin_harness.options``) says it takes (and a suite without a
+table is planned as "could not run", with the reason).
 
 Time: the run has a budget (``--time-budget``, else the depth's default). Spec lint and the load
 suites take about the same time whatever the target (their own durations); what is left is split
@@ -20,14 +20,16 @@ gate deserves.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..conventions.ratelimit import CLIENT_HEADROOM, DEFAULT_CUSTOMER_LIMIT, Limit
+from ..options import accepted
 from ..target import is_loopback_url
 from .runner import SuitePlan
 
-__all__ = ["BUDGETED", "DEPTH", "SUITES", "Depth", "budget_block", "build_plan", "command_options",
+__all__ = ["BUDGETED", "DEPTH", "SUITES", "Depth", "budget_block", "build_plan",
            "ratelimit_ramp", "split_budget", "suite_timeout"]
 
 SUITES = ("spec-lint", "contracts", "scenarios", "load-smoke", "load-ratelimit")
@@ -68,15 +70,8 @@ DEFAULT_EMULATOR_RATE_LIMIT = "50:50"
 MIN_SHARE_S = 30.0  # a budgeted suite gets at least this much, whatever the budget
 
 
-def command_options(parser: argparse.ArgumentParser, path: list[str]) -> set[str] | None:
-    """The option strings of ``voipbin-harness <path...>``, or None when that command does not exist."""
-    current = parser
-    for name in path:
-        sub = next((a for a in current._actions if isinstance(a, argparse._SubParsersAction)), None)
-        if sub is None or name not in sub.choices:
-            return None
-        current = sub.choices[name]
-    return {option for action in current._actions for option in action.option_strings}
+#: Which options ``voipbin-harness <path...>`` takes: ``options.accepted`` (its option table).
+Accepts = Callable[[Sequence[str]], Collection[str] | None]
 
 
 def split_budget(total: float, depth: Depth, running: list[str]) -> dict[str, float]:
@@ -101,18 +96,20 @@ def suite_timeout(name: str, share: float, depth: Depth) -> float:
 
 def ratelimit_ramp(limit: Limit, depth: Depth) -> dict[str, str]:
     """The ratelimit profile's ramp around a known per-customer limit: a few steps under it, a few
-    over (the onset is the accepted rate of the overloaded steps), from ``start x`` to ``last x``."""
+    over, from ``start x`` to ``last x`` (the profile climbs until 429s are sustained, then measures
+    the onset as the slope of accepted requests once the burst is spent: ``loadgen.ratelimit``)."""
     start, factor, last, hold = depth.ramp
     return {"--start-rate": f"{start * limit.rate:g}", "--step-factor": f"{factor:g}",
             "--rate": f"{last * limit.rate:g}", "--hold": f"{hold:g}"}
 
 
-def build_plan(args: argparse.Namespace, parser: argparse.ArgumentParser, report_dir: str,
-               *, unreachable: str = "", limit: Limit | None = None) -> list[SuitePlan]:
+def build_plan(args: argparse.Namespace, report_dir: str, *, unreachable: str = "", limit: Limit | None = None,
+               accepts: Accepts = accepted) -> list[SuitePlan]:
     """One ``SuitePlan`` per suite in ``SUITES`` order (skipped ones included, with the reason).
 
-    ``limit``: the per-customer limit the run paces itself by against a URL target (None: unpaced);
-    it also sets the ratelimit profile's ramp there."""
+    ``accepts``: which options each suite's command takes (its option table); ``limit``: the
+    per-customer limit the run paces itself by against a URL target (None: unpaced); it also sets
+    the ratelimit profile's ramp there."""
     depth = DEPTH["quick" if args.quick else "full"]
     emulator = args.target == "emulator"
     rate = getattr(args, "target_rate", None)
@@ -122,17 +119,13 @@ def build_plan(args: argparse.Namespace, parser: argparse.ArgumentParser, report
     for name in SUITES:
         kind = "lint" if name == "spec-lint" else ("load" if name.startswith("load-") else "pytest")
         path = ["spec", "lint"] if kind == "lint" else (["load"] if kind == "load" else [name])
-        options = command_options(parser, path)
-        offered[name] = options or set()
+        options = offered[name] = set(accepts(path) or ())
         argv = [*path]
         env: dict[str, str] = {}
         plan = SuitePlan(name=name, title=_TITLES[name], kind=kind, argv=argv, env=env)
         plans.append(plan)
         if (args.only and name not in args.only) or name in (args.skip or []):
             plan.skipped = "left out (--only/--skip)"
-            continue
-        if options is None:
-            plan.unavailable = f"the '{' '.join(path)}' command is not in this checkout"
             continue
 
         def add(option: str, *values: str, _options: set[str] = options, _argv: list[str] = argv) -> bool:

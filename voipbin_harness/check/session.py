@@ -15,14 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..coverage import COVERAGE_FILE
+from ..errors import HarnessError
 from ..redact import redact
 from ..report.allure import generate_allure_report, merge_allure_results
 from ..report.baseline import Baseline
+from ..report.coverage import build_coverage, check_evidence, coverage_gate, read_records, summary_block
 from ..report.document import build_document, tool_versions
 from ..report.history import compare, load_history, run_key, store_run
 from ..report.html import write_fallback_html, write_html
 from ..report.output import scrub_tree, write_redacted_json
 from ..report.suites import SuiteResult, read_suite_result
+from ..spec import Spec, load_spec
 from .progress import Progress
 from .runner import SuitePlan, run_process
 
@@ -65,11 +69,14 @@ class CheckSession:
     budget: dict[str, Any] = field(default_factory=dict)  # check.plan.budget_block: time budget and rate
     interrupted: bool = False
     scrubbed: list[str] = field(default_factory=list)
+    min_coverage: float | None = None  # --min-coverage PCT: a gate on the share of operations exercised
+    spec_model: Spec | None = None  # the run's spec as operations (loaded from spec["source"] when not given)
 
     def __post_init__(self) -> None:
         self.results = [SuiteResult(name=p.name, title=p.title, kind=p.kind, command=p.command_line,
                                     budget_s=p.budget_s, timeout_s=p.timeout) for p in self.plans]
         self.versions = tool_versions()
+        self.coverage: dict[str, Any] | None = None  # coverage.json, rebuilt with each report
 
     # -- the run -----------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
@@ -150,17 +157,34 @@ class CheckSession:
 
     # -- the report --------------------------------------------------------------------------
     def document(self, *, running: str = "") -> dict[str, Any]:
+        records = read_records(self.report_dir, [p.name for p in self.plans])
+        summary, evidence = None, check_evidence(records)
+        spec = self._spec_model()
+        if spec is not None:
+            self.coverage = build_coverage(spec, records)
+            summary = summary_block(self.coverage, coverage_gate(self.coverage["totals"], self.min_coverage))
         return build_document(started_epoch=self.started, suites=self.results, baseline=self.baseline,
                               target=self.target, spec=self.spec, quick=self.quick, interrupted=self.interrupted,
                               scrubbed=self.scrubbed, command=self.command, versions=self.versions, running=running,
-                              budget=self.budget)
+                              budget=self.budget, coverage=summary, evidence=evidence)
+
+    def _spec_model(self) -> Spec | None:
+        """The run's spec as operations (for coverage: one entry per operation); None if it cannot be read."""
+        if self.spec_model is None:
+            try:
+                self.spec_model = load_spec(self.spec.get("source") or None)
+            except (HarnessError, OSError, ValueError):  # the report is written without coverage
+                return None
+        return self.spec_model
 
     def write(self, document: dict[str, Any] | None = None, *, running: str = "") -> dict[str, Any]:
         document = document or self.document(running=running)
         clean = redact(document)  # once, for both files
         write_redacted_json(self.report_dir / "summary.json", clean)
+        if self.coverage is not None:
+            write_redacted_json(self.report_dir / COVERAGE_FILE, self.coverage)  # templates, counts, names: no secret
         try:
-            write_html(self.report_dir, clean, redacted=True)
+            write_html(self.report_dir, clean, redacted=True, coverage=self.coverage)
         except Exception as exc:  # noqa: BLE001 - a page that cannot be drawn must not stop the run
             write_fallback_html(self.report_dir, clean, exc)
         return document
@@ -193,5 +217,15 @@ class CheckSession:
         history = document.get("history")
         if history and history.get("previous"):
             self.progress.header(f"check: since the last run: {len(history['new_since_last'])} new, "
-                                 f"{len(history['fixed_since_last'])} gone; {history['regressions']} load regressions")
+                                 f"{len(history['fixed_since_last'])} gone, "
+                                 f"{len(history.get('known_came', [])) + len(history.get('known_went', []))} known "
+                                 f"that came or went; {history['regressions']} load regressions")
+        totals = (document.get("coverage") or {}).get("totals") or {}
+        if totals:
+            self.progress.header(f"check: coverage: {totals['exercised']}/{totals['operations']} operations exercised "
+                                 f"({totals['exercised_pct'] or 0:g}%), {totals['declared_statuses_seen']}/"
+                                 f"{totals['declared_statuses']} declared statuses seen · {COVERAGE_FILE}")
+        gate = (document.get("coverage") or {}).get("gate") or {}
+        if gate.get("reason"):
+            self.progress.header(f"check: {gate['reason']}")
         self.progress.header(f"check: report: {self.report_dir / 'index.html'}")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import shlex
 import shutil
 import sys
@@ -27,25 +26,27 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from ..conventions.ratelimit import Limit
+from ..emulator.config import GATEWAY
 from ..errors import HarnessError
+from ..options import add_to_argparse
+from ..options.check import DEFAULT_BASELINE
+from ..options.emulator import emulator_argv
 from ..paths import repo_root
 from ..redact import redact_text
 from ..spec import load_spec
 from ..target import rate_limit_of, resolve
-from ._common import add_rate, add_report_dir, add_spec, add_target
 
 if TYPE_CHECKING:
     from ..spec.diff import DiffResult
 
 __all__ = ["DEFAULT_BASELINE", "register", "run"]
 
-DEFAULT_BASELINE = "reports/baselines/gateway-emulator.json"  # relative to the checkout
-_OWNED = ("summary.json", "index.html", "allure-results", "allure-report")
+_OWNED = ("summary.json", "index.html", "coverage.json", "allure-results", "allure-report")
 SPEC_DIFF_DIR = "spec-diff"  # --previous-spec: the diff's JSON and markdown
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from ..check.plan import DEFAULT_EMULATOR_RATE_LIMIT, DEPTH, SUITES
+    from ..options.check import CHECK
 
     parser = subparsers.add_parser(
         "check", help="run every suite and write one report (pre-release gate, nightly job)",
@@ -53,52 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "one report: summary.json, index.html, allure-results/ and each suite's folder. Exit 0 when "
                     "every finding is known (in the baseline), 1 on new findings, 2 when nothing could be "
                     "tested or a suite could not run to the end.")
-    add_target(parser)
-    add_spec(parser)
-    add_report_dir(parser, "reports/check")
-    parser.add_argument("--emulator-profile", choices=["gateway", "conformant"],
-                        default=os.environ.get("VOIPBIN_EMULATOR_PROFILE", "gateway"),
-                        help="profile of the embedded emulator with --target emulator (default gateway)")
-    parser.add_argument("--emulator-rate-limit", default=DEFAULT_EMULATOR_RATE_LIMIT, metavar="RPS:BURST",
-                        help=f"per-customer limit of the emulator the ratelimit profile runs against "
-                             f"(default {DEFAULT_EMULATOR_RATE_LIMIT})")
-    parser.add_argument("--quick", action="store_true",
-                        help="few examples, short load runs: about 2 minutes against the embedded emulator, at most "
-                             "10 against a gateway limited to 17 req/s; default: release-gate depth")
-    add_rate(parser)
-    parser.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
-                        help=f"the whole run's time budget, shared between the suites; contracts and scenarios plan "
-                             f"their examples from their share and the rate (default {DEPTH['quick'].budget_s:g} with "
-                             f"--quick, {DEPTH['full'].budget_s:g} without)")
-    parser.add_argument("--allow-writes", action="store_true",
-                        help="against a non-loopback target, let contracts and scenarios send unsafe methods too "
-                             "(default: safe methods only)")
-    parser.add_argument("--allow-operation", action="append", default=[], metavar='"METHOD /path"',
-                        help="send this operation although it costs money, reaches people or changes what the "
-                             "harness runs with (repeatable; passed to the suites that take it)")
-    parser.add_argument("--baseline", metavar="FILE|none", default=None,
-                        help=f"known deviations (YAML or JSON); default {DEFAULT_BASELINE} for the embedded "
-                             "gateway-profile emulator, none otherwise; 'none' for no baseline")
-    parser.add_argument("--history", metavar="DIR", default=None,
-                        help="keep this run in DIR and compare it with the earlier runs there (nightly regression)")
-    parser.add_argument("--tolerance", type=float, default=0.2, metavar="FRACTION",
-                        help="how far a load figure may move from the median of the last 5 runs (default 0.2)")
-    parser.add_argument("--fail-on-regression", action="store_true",
-                        help="exit 1 when a load figure regressed beyond the tolerance (default: reported only)")
-    parser.add_argument("--only", action="append", choices=SUITES, metavar="SUITE",
-                        help=f"run only this suite (repeatable): {', '.join(SUITES)}")
-    parser.add_argument("--skip", action="append", choices=SUITES, metavar="SUITE", help="leave this suite out (repeatable)")
-    parser.add_argument("--suite-timeout", type=float, default=None, metavar="SECONDS",
-                        help="stop a suite that runs longer than this (default: its share of the time budget "
-                             "plus a margin)")
-    parser.add_argument("--previous-spec", metavar="FILE", default=None,
-                        help="the spec version clients were written against: the report lists what changed since it "
-                             "(spec diff, breaking or not; also in spec-diff/) and contracts exercise the changed "
-                             "operations first")
-    parser.add_argument("--write-baseline", metavar="FILE", default=None,
-                        help="also write a baseline accepting every finding of this run (reasons to fill in)")
-    parser.add_argument("--no-allure-html", action="store_true",
-                        help="do not render the Allure HTML report even when the allure npm package is installed")
+    add_to_argparse(parser, CHECK)
     parser.set_defaults(func=run)
 
 
@@ -108,7 +64,7 @@ def _baseline_path(args: argparse.Namespace) -> Path | None:
     if args.baseline:
         return Path(args.baseline)
     shipped = repo_root() / DEFAULT_BASELINE
-    if args.target == "emulator" and args.emulator_profile == "gateway" and shipped.exists():
+    if args.target == "emulator" and args.emulator_profile == GATEWAY and shipped.exists():
         return shipped
     return None
 
@@ -118,7 +74,7 @@ def _target_info(args: argparse.Namespace) -> tuple[dict[str, Any], str, Limit |
     limit the suites pace themselves by and where it comes from). No secret in any."""
     target = resolve(args.target)  # a bad value is a HarnessError; credentials get registered for redaction
     if target.is_emulator:  # the suites start their embedded emulator without limits (only load ratelimit sets one)
-        target = replace(target, emulator_args=["--no-rate-limit"])
+        target = replace(target, emulator_args=emulator_argv(profile=args.emulator_profile))
     limit, source = rate_limit_of(target, args.target_rate)  # a bad --rate is a HarnessError too
     if target.is_emulator:
         return {"name": "emulator", "label": f"embedded emulator ({args.emulator_profile} profile)",
@@ -164,35 +120,27 @@ def _prepare(report_dir: Path, names: tuple[str, ...]) -> None:
 
 def _emulator_reset(origin: str) -> Callable[[], None]:
     """Before each suite, put a loopback emulator back to its seeded state (``POST
-    /__emulator__/reset``), as the embedded one starts fresh for every suite: otherwise one suite's
+    {CONTROL_PREFIX}/reset``), as the embedded one starts fresh for every suite: otherwise one suite's
     writes (a password the fuzzer changed, items it created) decide what the next one meets. A
     target that is not the emulator answers 404 and is left as it is."""
+    from ..emulator.control import CONTROL_PREFIX
+
     def reset() -> None:
         with contextlib.suppress(httpx.HTTPError):
-            httpx.post(f"{origin}/__emulator__/reset", timeout=5)
+            httpx.post(f"{origin}{CONTROL_PREFIX}/reset", timeout=5)
 
     return reset
 
 
 def _validate(args: argparse.Namespace) -> None:
-    if not 0 < args.tolerance < 10:
-        raise HarnessError(f"--tolerance must be a fraction such as 0.2, got {args.tolerance}")
-    if args.suite_timeout is not None and args.suite_timeout <= 0:
-        raise HarnessError("--suite-timeout must be positive")
-    if args.time_budget is not None and not 0 < args.time_budget <= 7 * 86400:
-        raise HarnessError(f"--time-budget must be a number of seconds > 0, got {args.time_budget:g}")
+    """What the option table's validators cannot see: the file system."""
     if args.history and Path(args.history).exists() and not Path(args.history).is_dir():
         raise HarnessError(f"--history {args.history} is a file, not a folder")
-    try:
-        Limit.parse(args.emulator_rate_limit)
-    except (ValueError, TypeError):
-        raise HarnessError(f"--emulator-rate-limit must be RPS:BURST, got {args.emulator_rate_limit!r}") from None
 
 
 def run(args: argparse.Namespace) -> int:
     from ..check.plan import DEPTH, SUITES, budget_block, build_plan
     from ..check.session import CheckSession
-    from ..cli import build_parser
     from ..report.baseline import load_baseline
 
     started = time.time()
@@ -208,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
 
         write_diff(diff, report_dir / SPEC_DIFF_DIR)
         spec["diff"] = {**diff.report_block(), "files": [f"{SPEC_DIFF_DIR}/diff.json", f"{SPEC_DIFF_DIR}/diff.md"]}
-    plans = build_plan(args, build_parser(), str(report_dir), unreachable=unreachable, limit=limit)
+    plans = build_plan(args, str(report_dir), unreachable=unreachable, limit=limit)
     budget = budget_block(plans, args.time_budget or DEPTH["quick" if args.quick else "full"].budget_s, args.quick,
                           limit, source)
     command = redact_text(shlex.join(["voipbin-harness", *sys.argv[1:]]) if sys.argv[1:2] == ["check"]
@@ -218,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
                            between_suites=reset, budget=budget,
                            quick=args.quick, command=command, started=started, history=args.history,
                            tolerance=args.tolerance, fail_on_regression=args.fail_on_regression,
-                           allure_html=not args.no_allure_html)
+                           allure_html=not args.no_allure_html, min_coverage=args.min_coverage)
     document = session.run()
     if args.write_baseline:
         from ..report.baseline import write_baseline

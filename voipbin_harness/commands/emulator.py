@@ -18,7 +18,7 @@ import time
 from ..conventions.auth import LOGIN_PATH
 from ..conventions.ratelimit import DEFAULT_AUTH_IP_LIMIT, DEFAULT_CUSTOMER_LIMIT, DEFAULT_IP_LIMIT, Limit
 from ..errors import ExitCode, HarnessError
-from ._common import add_spec
+from ..options import add_to_argparse
 
 __all__ = ["register", "run"]
 
@@ -26,37 +26,15 @@ _LOOPBACK_NAMES = ("localhost",)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from ..emulator.config import PROFILES
-    from ..emulator.control import CONTROL_PREFIX
-    from ..emulator.faults import FAULTS
-    from ..emulator.tenants import DEFAULT_JWT_KEY
+    from ..options.emulator import EMULATOR, LIMITS
 
     parser = subparsers.add_parser(
         "emulator", help="serve the VoIPBIN emulator (gateway-faithful or spec-conformant)",
         description=f"Serve every operation of the spec under its base path, plus POST {LOGIN_PATH}, GET /ping "
                     "and GET /openapi.json, with seeded tenants (see voipbin_harness/emulator/tenants.py).")
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; others need --public)")
-    parser.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
-    parser.add_argument("--public", action="store_true", help="allow binding a non-loopback --host")
-    add_spec(parser)
-    parser.add_argument("--profile", choices=PROFILES, default=PROFILES[0],
-                        help="gateway: behave like the real gateway (default); conformant: keep every promise of the spec")
-    limits = parser.add_mutually_exclusive_group()
-    limits.add_argument("--rate-limit", metavar="RPS:BURST", default=None,
-                        help=f"per-customer token bucket (default {DEFAULT_CUSTOMER_LIMIT})")
-    limits.add_argument("--no-rate-limit", action="store_true", help="switch every rate-limit tier off")
-    parser.add_argument("--ip-rate-limit", metavar="RPS:BURST", default=None,
-                        help=f"per-IP token bucket on the API (default {DEFAULT_IP_LIMIT}; /auth keeps "
-                             f"{DEFAULT_AUTH_IP_LIMIT})")
-    parser.add_argument("--jwt-key", default=DEFAULT_JWT_KEY, metavar="KEY",
-                        help="HMAC key that signs and verifies JWTs (default: the documented test key)")
-    parser.add_argument("--latency", metavar="MS[:JITTER]", default=None,
-                        help="add MS milliseconds (+-JITTER, uniform, seeded by --seed) to every answer, to "
-                             f"simulate a remote gateway offline (default: none; PUT {CONTROL_PREFIX}/latency "
-                             "changes it at run time)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for generated data and latency jitter (default 0)")
-    parser.add_argument("--fault", action="append", default=[], choices=sorted(FAULTS), metavar="NAME",
-                        help="break one promise on purpose (repeatable): " + ", ".join(FAULTS))
+    limits = parser.add_mutually_exclusive_group()  # a limit, or none at all
+    for option in EMULATOR:
+        add_to_argparse(limits if option in LIMITS else parser, (option,))
     parser.set_defaults(func=run)
 
 

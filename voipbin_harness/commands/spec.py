@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 import orjson
 
 from ..errors import ExitCode, HarnessError
-from ._common import add_spec
+from ..options import add_to_argparse
+from ..options.spec import LINT
 
 if TYPE_CHECKING:
     from ..spec.diff import DiffResult
@@ -23,11 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("spec", help="inspect the OpenAPI spec")
     actions = parser.add_subparsers(dest="spec_command", metavar="ACTION", parser_class=type(parser))
     lint_parser = actions.add_parser("lint", help="list the spec's defects (exit 0 unless --strict)")
-    add_spec(lint_parser)
-    lint_parser.add_argument("--json", action="store_true", help="print the defects as JSON instead of a list")
-    lint_parser.add_argument("--strict", action="store_true", help="exit 1 when the spec has any defect")
-    lint_parser.add_argument("--report-dir", default=None, metavar="DIR",
-                             help="also write DIR/summary.json (suite 'spec', findings in the shared shape)")
+    add_to_argparse(lint_parser, LINT)  # check runs it as a suite: its options are a table
     lint_parser.set_defaults(func=run_lint)
 
     diff_parser = actions.add_parser("diff", help="list the changes from BASE to REVISION (exit 1 if one is breaking)")

@@ -3,10 +3,12 @@
 Pure modules, importable without Locust (and its gevent monkey-patching), bottom up: ``plan``
 (open-model steps and tickets), ``stats`` (HDR histograms per step, exact merge), ``analysis``
 (step results, knee, breakpoint, generator or target), ``thresholds``, ``profiles`` (mixes),
-``options``, ``pools``, ``procmem``; ``outcome`` (a run's conclusion, exit code, headline),
-``chart``, ``results`` (steady and capacity verdicts, summary.json), ``ratelimit`` (the
-ratelimit verdict). Locust glue: ``session`` (the schedule of one process), ``users``,
-``shape``, ``behaviour`` (the base a profile subclasses), ``wiring`` (``install``, ``judge``).
+``options``, ``pools``, ``sizing`` (the pool a process keeps), ``procmem``; ``outcome`` (a run's
+conclusion, exit code, headline), ``figures`` (one definition and one rounding of each capacity
+figure, the capacity plan), ``chart``, ``results`` (steady and capacity verdicts, summary.json),
+``ratelimit`` (the climb, the refine phase and the onset estimate; the ratelimit verdict).
+Locust glue: ``session`` (the schedule of one process), ``users``, ``shape``, ``behaviour`` (the
+base a profile subclasses), ``wiring`` (``install``, ``judge``).
 """
 
 from .analysis import GeneratorLimits, KneeRule, Slo, StepResult, find_breakpoint, find_knee, limited_by

@@ -3,6 +3,8 @@
 matplotlib with the Agg backend (no display needed, safe in CI and in Locust's process).
 Left axis: offered and achieved req/s; right axis (log): p50, p95, p99 from the scheduled
 send time. Generator-bound steps are shaded: their numbers are the generator's, not the target's.
+Figures (knee, breakpoint, max achieved, onset) are the outcome's ``marks``, labelled with the
+rounding of ``figures.rate_text``; x-axis labels are thinned so that they never overlap.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import ticker  # noqa: E402
 
+from .figures import rate_text, thin_ticks  # noqa: E402
 from .plan import Plan  # noqa: E402
 
 if TYPE_CHECKING:
@@ -46,15 +49,23 @@ def draw_chart(outcome: Outcome, path: Path, *, plan: Plan) -> None:
         if s.generator_bound:
             left.axvspan(x * 0.97 if outcome.chart_x != "time" else x - 0.5, x * 1.03 if outcome.chart_x != "time" else x + 0.5,
                          color="grey", alpha=0.25)
-    for label, x in outcome.marks.items():
-        left.axvline(x, color="black", lw=0.8, ls="-.")
-        left.annotate(f"{label} {x:g} req/s", xy=(x, 1), xycoords=("data", "axes fraction"), xytext=(3, -5),
-                      textcoords="offset points", rotation=90, fontsize=8, va="top")
+    for label, mark in outcome.marks.items():
+        x, value = mark if isinstance(mark, tuple) else (mark, mark)
+        text = f"{label} {rate_text(value)} req/s"
+        if outcome.chart_x == "time":  # a rate on a time axis: a level, not a position
+            left.axhline(value, color="black", lw=0.8, ls="-.")
+            left.annotate(text, xy=(0, value), xycoords=("axes fraction", "data"), xytext=(3, 3),
+                          textcoords="offset points", fontsize=8)
+        else:
+            left.axvline(x, color="black", lw=0.8, ls="-.")
+            left.annotate(text, xy=(x, 1), xycoords=("data", "axes fraction"), xytext=(3, -5),
+                          textcoords="offset points", rotation=90, fontsize=8, va="top")
     if outcome.chart_x != "time" and len(xs) > 1 and min(xs) > 0:
         left.set_xscale("log")
-        left.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        left.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: rate_text(v)))
         left.xaxis.set_minor_formatter(ticker.NullFormatter())
-        left.set_xticks(xs)
+        left.set_xticks(thin_ticks(xs))
+        plt.setp(left.get_xticklabels(), rotation=30, ha="right")
     if any(s.p99 for s in steps):
         right.set_yscale("log")
     left.set_xlabel(xlabel)

@@ -1,8 +1,9 @@
 """The load profiles' own options, for the ``locust`` command and for ``voipbin-harness load``.
 
-Every option is prefixed ``--vb-`` (Locust owns the plain names) and defaults to the profile's
-table in ``load/profiles.toml``; ``voipbin-harness load`` translates its flags into these, so a
-profile run by hand with ``locust -f load/<profile>.py --vb-...`` is exactly the same run.
+Every option is prefixed ``--vb-`` (Locust owns the plain names), is declared in the load table
+(``voipbin_harness.options.load``, with its validator) and defaults to the profile's table in
+``load/profiles.toml``; ``voipbin-harness load`` hands its flags on as these, so a profile run by
+hand with ``locust -f load/<profile>.py --vb-...`` is exactly the same run.
 Locust forwards custom options to its workers, so every process builds the same plan.
 
 No secret is ever an option: credentials come from the environment (``VOIPBIN_*``).
@@ -20,6 +21,8 @@ from urllib.parse import urlsplit
 from ..conventions.auth import CALLER_AGENT_PATHS
 from ..conventions.ratelimit import Limit
 from ..conventions.resources import BASE_PATH
+from ..options import add_to_locust
+from ..options.load import AUTH_KINDS, LOAD
 from ..target import is_loopback_url
 from .plan import Plan, constant_plan, geometric_plan
 from .profiles import ProfileConfig, load_profile
@@ -28,47 +31,17 @@ from .thresholds import Thresholds, load_thresholds
 __all__ = ["AUTH_KINDS", "ConfigError", "LoadOptions", "add_arguments", "build_plan", "check_target",
            "pool_size", "resolve_options", "setup_limit"]
 
-AUTH_KINDS = ("bearer", "accesskey")
 POOL_SECONDS = 0.25  # a process keeps enough users for its rate x 250 ms of latency ...
 POOL_MIN, POOL_MAX = 20, 1000  # ... within these bounds
-
-_OPTIONS: tuple[tuple[str, type, str], ...] = (
-    ("rate", float, "offered req/s: the constant rate (smoke, soak) or the last step (capacity, ratelimit)"),
-    ("start_rate", float, "first step's req/s (capacity, ratelimit)"),
-    ("step_factor", float, "each step offers this many times the previous one"),
-    ("settle", float, "seconds of each step (or of the first window) that are not measured"),
-    ("hold", float, "measured seconds per step"),
-    ("window", float, "seconds per window of a constant-rate run (soak)"),
-    ("duration", float, "seconds: bounds the whole run"),
-    ("pool", int, "users per generator process (default: enough for rate x 250 ms, 20..1000)"),
-    ("compliant_s", float, "ratelimit: seconds of compliant clients at twice the onset"),
-    ("recovery_s", float, "ratelimit: seconds at half the onset, for recovery"),
-    ("thresholds", str, "SLO thresholds TOML laid over load/thresholds.toml"),
-    ("profiles", str, "profiles TOML (default load/profiles.toml)"),
-    ("report_dir", str, "where summary.json and the chart go (default reports/load/<profile>)"),
-    ("base_path", str, "API base path (default /v1.0)"),
-    ("auth", str, "bearer (log in once per process) or accesskey (sent as a cookie)"),
-    ("allow_remote", str, "the host name of a non-loopback target you mean to load"),
-    ("max_rate", float, "the highest rate a run may offer (required with --vb-allow-remote)"),
-    ("server_pid", int, "pid of the target process on this machine, for soak's memory trend"),
-    ("target_name", str, "the target's name in the summary (default: the host URL)"),
-    ("expected_onset", float, "ratelimit: the limit you configured (req/s); the onset must be near it"),
-    ("reproduce", str, "the command line findings give to reproduce the run (no secrets)"),
-    ("target_rate", str, "the target's per-customer limit the set-up requests (login, prefetch) are paced "
-                         "under: RPS[:BURST] or off (default $VOIPBIN_RATE, else the gateway's 17:33)"),
-    ("target_rate_source", str, "where --vb-target-rate came from, for summary.json's pacing block"),
-)
-
 
 class ConfigError(ValueError):
     """The run cannot start as configured (exit 2, one line)."""
 
 
 def add_arguments(parser: Any) -> None:
-    """Register the ``--vb-*`` options on Locust's parser (``events.init_command_line_parser``)."""
-    for name, kind, text in _OPTIONS:
-        parser.add_argument("--vb-" + name.replace("_", "-"), dest="vb_" + name, type=kind, default=None,
-                            help=text, include_in_web_ui=False)
+    """Register the ``--vb-*`` options on Locust's parser (``events.init_command_line_parser``), from
+    the load table that ``voipbin-harness load`` is built from too (``voipbin_harness.options.load``)."""
+    add_to_locust(parser, LOAD)
 
 
 @dataclass(frozen=True)

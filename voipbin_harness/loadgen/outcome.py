@@ -36,7 +36,9 @@ class Outcome:
     invalid: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # generator trouble that did not change the verdict
     chart_x: str = "offered"  # "offered" (req/s) or "time" (window start, s)
-    marks: dict[str, float] = field(default_factory=dict)  # vertical lines on the chart
+    # lines on the chart: label -> the figure (req/s), or (x position, figure) when the figure is
+    # not where it is drawn (max achieved: drawn at the offered rate of its step)
+    marks: dict[str, float | tuple[float, float]] = field(default_factory=dict)
 
 
 def exit_code(outcome: Outcome) -> ExitCode:

@@ -157,13 +157,16 @@ class TicketDispenser:
 
     Process ``worker_index`` of ``worker_count`` takes the plan's tickets whose sequence number
     is ``worker_index`` modulo ``worker_count``; the union over processes is exactly the plan.
-    ``stop(t)`` ends the schedule early (no ticket due at or after ``t`` seconds from t0).
+    ``stop(t)`` ends the schedule early (no ticket due at or after ``t`` seconds from t0);
+    ``start`` begins it late (a plan changed at run time goes on from there: the tickets before
+    it were another dispenser's).
     """
 
-    def __init__(self, plan: Plan, t0: float, worker_index: int = 0, worker_count: int = 1) -> None:
+    def __init__(self, plan: Plan, t0: float, worker_index: int = 0, worker_count: int = 1, *,
+                 start: float = 0.0) -> None:
         if not 0 <= worker_index < worker_count:
             raise ValueError(f"worker index {worker_index} is not in 0..{worker_count - 1}")
-        self.plan, self.t0 = plan, t0
+        self.plan, self.t0, self.start = plan, t0, start
         self.worker_index, self.worker_count = worker_index, worker_count
         self._stop_at = plan.duration
         self._tickets = self._all()
@@ -171,11 +174,15 @@ class TicketDispenser:
     def _all(self) -> Iterator[Ticket]:
         seq = 0
         for step in self.plan.steps:
+            if step.end <= self.start:
+                continue
             count = int(math.ceil(step.rate * (step.end - step.start) - 1e-9))
             for m in range(count):
                 offset = step.start + m / step.rate
                 if offset >= step.end:
                     break
+                if offset < self.start:
+                    continue
                 if seq % self.worker_count == self.worker_index:
                     yield Ticket(seq, self.t0 + offset, step.index, offset >= step.hold_start)
                 seq += 1

@@ -12,7 +12,9 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["IdPools"]
+__all__ = ["ENOUGH_IDS", "IdPools"]
+
+ENOUGH_IDS = 200  # a pool this full has targets enough: list answers are no longer parsed for it
 
 
 class IdPools:
@@ -35,6 +37,10 @@ class IdPools:
                 continue
             pool.append(ident)
             known.add(ident)
+
+    def wants(self, collection: str) -> bool:
+        """Whether list answers of ``collection`` are still worth harvesting."""
+        return len(self._seen.get(collection, ())) < min(ENOUGH_IDS, self.cap)
 
     def pick(self, collection: str) -> str | None:
         pool = self._seen.get(collection)

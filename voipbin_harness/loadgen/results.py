@@ -27,16 +27,17 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from ..conventions.rules import R
 from ..errors import ExitCode
 from ..findings import Finding, SummaryWriter
 from .analysis import Slo, StepResult, find_breakpoint, limited_by, slope, step_result, step_results
+from .figures import DEFINITIONS, capacity_plan, max_achieved, rate_text
 from .outcome import VERDICT_WORDS, Outcome, exit_code
 from .plan import Plan
 from .stats import RUN, StepBook
 from .thresholds import Breach, Thresholds
 
 __all__ = [
-    "RATE_LIMIT_PROMISE",
     "capacity_outcome",
     "judge_generator",
     "rate_limit_answer_findings",
@@ -44,11 +45,6 @@ __all__ = [
     "steady_outcome",
     "write_outcome",
 ]
-
-RATE_LIMIT_PROMISE = ("BEHAVIOUR.md, Rate limiting: a limited request gets 429, header Retry-After: <whole "
-                      "seconds>, body {\"error\": {\"status\": \"RESOURCE_EXHAUSTED\", \"reason\": "
-                      "\"RATE_LIMIT_EXCEEDED\", ..., \"details\": [{\"limited_by\": ...}]}}")
-
 
 def slo_breaches(slo: Slo, result: StepResult, scope: str) -> list[Breach]:
     """The SLO thresholds ``result`` breaks, named ``<scope>.<threshold>``."""
@@ -72,10 +68,10 @@ def rate_limit_answer_findings(book: StepBook, operation: str, reproduce: str = 
         problem = key.removeprefix("rl:problem:")
         severity = "high" if "Retry-After" in problem else "medium"
         finding = Finding(
-            check="rate_limit_answer", operation=operation, message=problem,
+            check=R.RATE_LIMIT_ANSWER.id, operation=operation, message=problem,
             expected="429 with a whole-second Retry-After and the RESOURCE_EXHAUSTED / RATE_LIMIT_EXCEEDED envelope",
             got=f"{n} of {total} 429 answers: {problem}", key=problem, severity=severity,
-            promise=RATE_LIMIT_PROMISE, suite="load", reproduce=reproduce)
+            promise=R.RATE_LIMIT_ANSWER.quote(), suite="load", reproduce=reproduce)
         finding.occurrences = n
         findings.append(finding)
     return findings
@@ -161,7 +157,7 @@ def capacity_outcome(plan: Plan, book: StepBook, thresholds: Thresholds, *, stop
     outcome = Outcome("capacity", steps)
     limit, knee = limited_by(steps, thresholds.knee_rule)
     breakpoint = find_breakpoint(steps, thresholds.slo)
-    valid = [s for s in steps if not s.generator_bound]
+    achieved, achieved_at = max_achieved(steps)
     outcome.warnings += [f"step {s.index} ({s.label}): " + "; ".join(s.generator_reasons)
                          for s in steps if s.generator_bound and (knee is None or s.index < knee.index)]
     block: dict[str, Any] = {
@@ -171,7 +167,8 @@ def capacity_outcome(plan: Plan, book: StepBook, thresholds: Thresholds, *, stop
         "breakpoint_rps": breakpoint.rps if breakpoint else None,
         "breakpoint_reason": breakpoint.reason if breakpoint else None,
         "limited_by": limit,
-        "max_achieved_rps": max((s.rps for s in valid), default=None),
+        "max_achieved_rps": achieved,
+        "max_achieved_at_offered_rps": achieved_at,
         "max_offered_rps": plan.max_rate,
         "stopped_early": stopped_early,
     }
@@ -181,7 +178,7 @@ def capacity_outcome(plan: Plan, book: StepBook, thresholds: Thresholds, *, stop
         served = knee.knee_rps if knee and knee.knee_rps is not None else None
         block["target_capacity_at_least_rps"] = served
         if not proven:
-            floor = (f"the target served at least {served:g} req/s" if served is not None
+            floor = (f"the target served at least {rate_text(served)} req/s" if served is not None
                      else "not even the first step was sent on schedule")
             outcome.invalid.append(
                 f"the generator was the limit before the target showed a knee ({knee.reason if knee else ''}); "
@@ -189,13 +186,18 @@ def capacity_outcome(plan: Plan, book: StepBook, thresholds: Thresholds, *, stop
     elif limit == "target" and minimum > 0 and (knee is None or (knee.knee_rps or 0.0) < minimum):
         served = knee.knee_rps if knee and knee.knee_rps is not None else 0.0
         outcome.breaches.append(Breach("capacity.min_capacity_rps", minimum, served,
-                                       f"capacity: the knee is at {served:g} req/s, below {minimum:g}"))
+                                       f"capacity: the knee is at {rate_text(served)} req/s, below {rate_text(minimum)}"))
     outcome.summary["capacity"] = block
     outcome.findings += rate_limit_answer_findings(book, operation, reproduce)
     if knee is not None and knee.knee_rps is not None:
         outcome.marks["knee"] = knee.knee_rps
     if breakpoint is not None:
         outcome.marks["breakpoint"] = breakpoint.rps
+    if achieved:
+        outcome.marks["max achieved"] = (achieved_at or achieved, achieved)
+    outcome.summary["definitions"] = {k: DEFINITIONS[k] for k in ("knee_rps", "breakpoint_rps", "max_achieved_rps")}
+    outcome.summary["capacity_plan"] = capacity_plan(knee=block["knee_rps"], breakpoint=block["breakpoint_rps"],
+                                                     max_achieved_rps=achieved)
     return outcome
 
 

@@ -25,6 +25,7 @@ import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlencode
 
 import gevent
 import gevent.lock
@@ -33,13 +34,15 @@ from gevent.event import Event
 from locust import __version__ as locust_version
 from locust.runners import MasterRunner, WorkerRunner
 
+from ..coverage import write_counts
 from ..findings import SummaryWriter
 from ..pacing import Pacer
 from ..target import credentials_from_env
-from .options import LoadOptions, build_plan, pool_size, setup_limit
+from .options import POOL_MAX, POOL_MIN, LoadOptions, build_plan, pool_size, setup_limit
 from .plan import Plan, Ticket, TicketDispenser
 from .pools import IdPools
 from .results import write_outcome
+from .sizing import recent_service_s, service_pool
 from .stats import RUN, StepBook, record
 
 if TYPE_CHECKING:
@@ -96,6 +99,7 @@ class Session:
         self.started = Event()
         self.phase_decided = Event()
         self.dispenser: TicketDispenser | None = None
+        self.replanned = False  # the ramp's schedule was replaced at run time (ratelimit's refine phase)
         self.worker_index, self.workers = 0, 1
         self.pool = 0
         self.inflight = 0
@@ -109,6 +113,8 @@ class Session:
         self.done = False
         bodies = [op.body for op in options.config.ops if op.body]
         self.ids = IdPools(created_names=[b["name"] for b in bodies if isinstance(b.get("name"), str)])
+        self.read_collections = {op.collection for op in options.config.ops if op.kind in ("read", "update")}
+        self.list_query = "?" + urlencode({"page_size": options.page_size})  # built once, not per request
         self.credentials = credentials_from_env()
         self.token: str | None = self.credentials.token
         self.login_lock = gevent.lock.Semaphore()
@@ -116,6 +122,7 @@ class Session:
         limit, source = setup_limit(options)
         self.pacer = Pacer(limit, source=source, sleep=gevent.sleep)  # set-up requests only
         self.worker_pacing: dict[str, dict[str, Any]] = {}  # master: each worker's latest pacer summary
+        self._service_s: float | None = None  # the latest service time that sizes the pool
 
     # -- the schedule -------------------------------------------------------------------------
     @property
@@ -134,8 +141,18 @@ class Session:
                 horizon = min(horizon, self.cut_at)
             steps = [s for s in self.plan.steps if s.start <= horizon] or list(self.plan.steps[:1])
             rate = max((s.rate for s in steps), default=1.0)
-            self.pool = max(self.pool, pool_size(self.options, self.plan, self.generators, rate=rate))
+            self.pool = max(self.pool, self._pool_for(rate))
         return self.pool * self.generators
+
+    def _pool_for(self, rate: float) -> int:
+        """Users per process for ``rate``: ``sizing.service_pool`` once a step has shown the
+        target's service time, ``pool_size``'s generous 250 ms until then. A pool too small
+        makes tickets late; lateness is counted in the latency (from the scheduled send time)."""
+        if self.t0 is not None:
+            self._service_s = recent_service_s(self.plan, self.merged, time.time() - self.t0) or self._service_s
+        if self._service_s is None:
+            return pool_size(self.options, self.plan, self.generators, rate=rate)
+        return service_pool(rate / self.generators, self._service_s, low=POOL_MIN, high=POOL_MAX)
 
     def begin(self) -> None:
         """master/local, at test start: fix t0 and tell the workers."""
@@ -172,6 +189,13 @@ class Session:
     def next_ticket(self) -> Ticket | None:
         return self.dispenser.take() if self.dispenser else None
 
+    def void(self, ticket: Ticket) -> bool:
+        """A ticket taken from a schedule that was re-planned since (its step was cut): not sent."""
+        if not self.replanned or ticket.seq < 0 or self.t0 is None:
+            return False
+        step = next((s for s in self.plan.steps if s.index == ticket.step), None)
+        return step is None or ticket.at - self.t0 >= step.end + 1e-6
+
     def locate(self, moment: float) -> tuple[int, bool] | None:
         return self.plan.locate(moment - self.t0) if self.t0 is not None else None
 
@@ -192,18 +216,27 @@ class Session:
             self.dispenser.stop(at)
 
     def set_phase(self, phase: dict[str, Any] | None) -> None:
-        """Every process: the ratelimit profile's compliant phases (None: there are none)."""
+        """Every process: the ratelimit profile's later phases (None: there are none).
+
+        A phase with ``ramp_from`` re-plans the open-model ramp itself from that moment (new
+        tickets, never backing off) up to ``cut``; a phase with ``final`` false leaves the
+        decision open (the profile decides again once it has seen more)."""
         self.phase = phase
         if phase is not None:
             self.plan = self.behaviour.phase_plan(self, phase)
+            start = phase.get("ramp_from")
+            if start is not None and self.t0 is not None and getattr(self.dispenser, "start", None) != start:
+                self.dispenser = TicketDispenser(self.plan, self.t0, self.worker_index, self.workers, start=start)
+                self.replanned = True
             if self.dispenser is not None:
                 self.dispenser.stop(phase["cut"])
         elif self.cut_at is None:
             self._apply_cut(time.time() - (self.t0 or time.time()))
-        self.phase_decided.set()
+        if phase is None or phase.get("final", True):
+            self.phase_decided.set()
 
     def decide_phase(self, phase: dict[str, Any] | None) -> None:
-        """master/local: decide the phases and tell the workers."""
+        """master/local: decide the phases (or the next of them) and tell the workers."""
         if phase is not None:
             phase = {**phase, "users": self.users_total(), "pool": self.pool}
         if self.role == "master":
@@ -337,6 +370,7 @@ class Session:
             print(f"voipbin-harness load: invalid run: {reason}", file=sys.stderr)
             return 2
         outcome = self.behaviour.outcome(self)
+        write_counts(self.options.report_dir, "load", self.merged.at(RUN).counts)  # coverage.json (issue 12)
         code = write_outcome(outcome, self.writer, plan=self.plan, meta=meta,
                              chart_path=Path(self.options.report_dir) / "chart.png")
         print(self.behaviour.headline(self, outcome, int(code)))

@@ -28,6 +28,7 @@ from locust.exception import StopUser
 
 from ..conventions.auth import BEARER_PREFIX, LOGIN_PATH
 from ..conventions.pagination import RESULT_FIELD
+from ..coverage import counter_key
 from ..pacing import AUTH_TIER, answer_of
 from ..redact import register_secret
 from .plan import Ticket
@@ -38,6 +39,7 @@ from .stats import RUN, record
 
 __all__ = ["VoipbinUser", "mix", "mix_tasks"]
 
+PHASE_POLL_S = 0.05  # how often a user without a ticket looks for the ramp's next plan
 LATE_TOLERANCE_S = 0.001  # a ticket this overdue when taken counts as late (all users were busy)
 PREFETCH_PAGE_SIZE = 100
 CUSTOMER_KEY = "primary"  # the pacer's bucket of the one customer a load run sends as
@@ -48,8 +50,12 @@ def open_model_wait(user: VoipbinUser) -> float:
     session = user.session
     ticket = session.next_ticket()
     if ticket is None and session.behaviour.compliant:
-        session.phase_decided.wait(timeout=START_WAIT_MAX)
-        if session.phase is not None:
+        # the ramp may go on with a new plan (ratelimit's refine phase): look again until decided
+        deadline = time.time() + START_WAIT_MAX
+        while ticket is None and not session.phase_decided.is_set() and time.time() < deadline:
+            session.phase_decided.wait(timeout=PHASE_POLL_S)
+            ticket = session.next_ticket()
+        if ticket is None and session.phase is not None and "demand" in session.phase:
             ticket = _compliant_ticket(user, session)
     if ticket is None or session.fatal:
         raise StopUser()
@@ -195,9 +201,9 @@ class VoipbinUser(FastHttpUser):
         counts["rl:setup_429"] += 1
 
     # -- one scheduled request -------------------------------------------------------------------
-    def call(self, op: MixOp, path: str, *, params: dict[str, Any] | None = None,
-             json: Any = None) -> Any:
-        """Send ``op`` on this user's ticket; the parsed JSON answer when 2xx, else None."""
+    def call(self, op: MixOp, path: str, *, json: Any = None, parse: bool = False) -> Any:
+        """Send ``op`` on this user's ticket (``path`` may end in a query string); the parsed JSON
+        answer when 2xx and ``parse``, else None."""
         session, ticket = self.session, self.ticket
         base = session.options.base_path
         counts = session.book.at(RUN).counts
@@ -213,7 +219,7 @@ class VoipbinUser(FastHttpUser):
         if ticket.hold:
             session.book.at(ticket.step).peak("inflight", session.inflight)
         try:
-            with self.client.request(op.method, base + path, name=base + op.path, params=params, json=json,
+            with self.client.request(op.method, base + path, name=base + op.path, json=json,
                                      headers=self.auth_headers, catch_response=True) as resp:
                 done = time.time()
                 status = resp.status_code or 0
@@ -224,7 +230,7 @@ class VoipbinUser(FastHttpUser):
                     self._limited(resp, done, counts, is_retry)
                 elif 200 <= status < 400:
                     resp.success()
-                    body = _json(resp) if op.kind in ("list", "create") else None
+                    body = _json(resp) if parse else None
                 elif status == 0:
                     resp.failure(f"connection error: {type(getattr(resp, 'error', None)).__name__}")
                 else:
@@ -232,6 +238,7 @@ class VoipbinUser(FastHttpUser):
         finally:
             session.inflight -= 1
         self._record(sent, done, status)
+        counts[counter_key(op.label, status)] += 1  # coverage: operation and status only (issue 12)
         return body
 
     def _limited(self, resp: Any, done: float, counts: Any, is_retry: bool) -> None:
@@ -308,27 +315,33 @@ def _run(user: VoipbinUser, op: MixOp) -> None:
     if user.ticket is None:
         raise StopUser()
     session = user.session
+    if session.void(user.ticket):
+        return
     pools = session.ids
-    param = op.id_param
     if op.kind == "read" or op.kind == "update":
         ident = pools.pick(op.collection)
         if ident is None:
             op = MixOp(f"GET /{op.collection}", "GET", f"/{op.collection}", "list", op.collection, 0)
         else:
-            user.call(op, op.path.replace("{" + param + "}", ident), json=op.body if op.kind == "update" else None)
+            path = op.path.replace("{" + str(op.id_param) + "}", ident)
+            user.call(op, path, json=op.body if op.kind == "update" else None)
             return
     if op.kind == "delete":
         ident = pools.pop_created(op.collection)
         if ident is not None:
-            user.call(op, op.path.replace("{" + param + "}", ident))
+            user.call(op, op.path.replace("{" + str(op.id_param) + "}", ident))
             return
         create = next((o for o in session.options.config.ops if o.kind == "create" and o.collection == op.collection), None)
         op = create or MixOp(f"GET /{op.collection}", "GET", f"/{op.collection}", "list", op.collection, 0)
     if op.kind == "list":
-        body = user.call(op, op.path, params={"page_size": session.options.page_size})
-        pools.harvest(op.collection, _result(body))
+        # a list answer is parsed only while reads of its collection still want ids (the parse,
+        # not the request, is what a generator pays for at thousands of answers per second)
+        harvest = op.collection in session.read_collections and pools.wants(op.collection)
+        body = user.call(op, op.path + session.list_query, parse=harvest)
+        if harvest:
+            pools.harvest(op.collection, _result(body))
     elif op.kind == "create":
-        body = user.call(op, op.path, json=op.body)
+        body = user.call(op, op.path, json=op.body, parse=True)
         if isinstance(body, dict):
             pools.add_created(op.collection, body.get("id"))
     else:

@@ -5,8 +5,9 @@ A baseline is YAML or JSON: ``{"description": "...", "findings": [{"id", "check"
 typically quoting ``BEHAVIOUR.md`` for the real gateway's documented differences from its spec),
 so the file reads as a list of decisions, not a mute allow-list. ``"rules"`` (see
 ``BaselineRule``) accept a family of deviations whose exact id depends on generated data. A run whose findings are all in
-it passes; a finding not in it is new and fails the run; an entry whose suite ran to the end and
-did not see it is listed as fixed (a suite that did not finish proves nothing either way).
+it passes; a finding not in it is new and fails the run; an entry not seen is listed as fixed only
+when its suite ran to the end and re-tested it (its check judged its operation again and passed:
+``retested``, fed from the run's coverage records), otherwise as unchecked.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,10 +24,11 @@ import orjson
 import yaml
 
 from ..errors import HarnessError
+from ..findings import finding_id
 from ..redact import redact
 
-__all__ = ["SEEN_WHEN_RATE_LIMITED", "Baseline", "BaselineEntry", "BaselineRule", "Classification", "classify",
-           "load_baseline", "write_baseline"]
+__all__ = ["SEEN_WHEN_RATE_LIMITED", "Baseline", "BaselineEntry", "BaselineRule", "Classification", "Evidence",
+           "classify", "load_baseline", "retested", "write_baseline"]
 
 
 #: ``"seen_when"`` of an entry only a rate-limited answer can show (the spec's undeclared 429): a
@@ -41,6 +44,9 @@ class BaselineEntry:
     reason: str
     suite: str = ""
     seen_when: str = ""  # "" (always judged) or SEEN_WHEN_RATE_LIMITED
+    #: the finding's key: with it the id is recomputed from fields (``finding_id(check, operation,
+    #: key)``), so a renamed check migrates the entry and a stale id is refused when loaded
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,8 +96,8 @@ class Baseline:
 class Classification:
     new: list[dict[str, Any]]
     known: list[dict[str, Any]]
-    fixed: list[dict[str, Any]]  # baseline entries not seen, their suite having run to the end
-    unchecked: list[dict[str, Any]]  # baseline entries whose suite did not run to the end
+    fixed: list[dict[str, Any]]  # baseline entries not seen, re-tested in a finished suite and passed
+    unchecked: list[dict[str, Any]]  # baseline entries not seen and not re-tested (or their suite did not finish)
 
 
 def load_baseline(path: str | os.PathLike[str] | None) -> Baseline:
@@ -129,7 +135,11 @@ def load_baseline(path: str | os.PathLike[str] | None) -> Baseline:
                                hint=f"leave it out, or {SEEN_WHEN_RATE_LIMITED!r}")
         entry = BaselineEntry(id=str(raw["id"]).strip(), check=str(raw["check"]), operation=str(raw["operation"]),
                               reason=str(raw["reason"]).strip(), suite=str(raw.get("suite") or ""),
-                              seen_when=seen_when)
+                              seen_when=seen_when, key=None if raw.get("key") is None else str(raw["key"]))
+        if entry.key is not None and finding_id(entry.check, entry.operation, entry.key) != entry.id:
+            raise HarnessError(f"baseline {path}: entry {number} ({entry.id}) is not the id of its check, operation "
+                               f"and key", hint=f"a renamed check? its id is now "
+                                                f"{finding_id(entry.check, entry.operation, entry.key)}")
         if entry.id in entries:
             raise HarnessError(f"baseline {path}: the id {entry.id} is listed twice")
         entries[entry.id] = entry
@@ -151,12 +161,47 @@ def _rule(path: Path, number: int, raw: Any) -> BaselineRule:
                         reason=str(raw["reason"]).strip(), suite=str(raw.get("suite") or ""))
 
 
+#: ``{(suite, check, operation): {"passed": n, "failed": n}}``, from the run's coverage records
+#: (``report.coverage.check_evidence``): which checks judged which operations, and how.
+Evidence = Mapping[tuple[str, str, str], Mapping[str, int]]
+#: Operations of entries that are not one operation: the spec as a whole, or the whole target.
+WIDE_OPERATIONS = ("(spec)", "*")
+
+
+def retested(evidence: Evidence | None, *, suite: str, check: str, operation: str,
+             finished_suites: set[str]) -> bool:
+    """Whether ``check`` was run again on ``operation`` by ``suite`` (any suite when empty) in a suite
+    that ran to the end, passed there, and failed nowhere there: the only proof a known deviation
+    not seen is fixed. ``operation`` may be a glob (a rule's); a spec-level (``(spec)``) or
+    target-wide (``*``) entry needs the check to have judged at least one operation and failed on
+    none. Without evidence nothing is proven."""
+    wide = operation in WIDE_OPERATIONS
+    judged = [counts for (by, name, label), counts in (evidence or {}).items()
+              if name == check and (by == suite if suite else True) and by in finished_suites
+              and (wide or fnmatch.fnmatchcase(label, operation))]
+    return bool(judged) and any(int(c.get("passed", 0)) > 0 for c in judged) \
+        and all(int(c.get("failed", 0)) == 0 for c in judged)
+
+
+def _family(rules: list[BaselineRule], entry: BaselineEntry) -> list[BaselineRule]:
+    """The rules that also accept ``entry``'s deviation (same check and suite, operation in the glob,
+    and its key, when the entry names it, matched)."""
+    return [rule for rule in rules
+            if rule.check == entry.check and (not rule.suite or not entry.suite or rule.suite == entry.suite)
+            and fnmatch.fnmatchcase(entry.operation, rule.operation)
+            and (getattr(entry, "key", None) is None or re.search(rule.key, str(entry.key)) is not None)]
+
+
 def classify(findings: list[dict[str, Any]], baseline: Baseline, finished_suites: set[str],
-             rate_limited_suites: set[str] | None = None) -> Classification:
+             rate_limited_suites: set[str] | None = None, evidence: Evidence | None = None) -> Classification:
     """Mark each finding ``known`` (with the baseline's reason) or new; list fixed and unchecked entries.
 
     Mutates each finding dict: sets ``known`` and, for known ones, ``baseline_reason``. An entry
     seen only when rate limited is not judged for a suite that met no 429 (``rate_limited_suites``).
+    An entry not seen is ``fixed`` only when its suite finished and re-tested it (``retested``:
+    its check judged its operation in this run and passed), in quick and full runs alike; an entry
+    a rule also accepts (``_family``: its id depends on generated data) needs that rule re-tested
+    too. Every other entry not seen is ``unchecked``.
     """
     new: list[dict[str, Any]] = []
     known: list[dict[str, Any]] = []
@@ -187,6 +232,13 @@ def classify(findings: list[dict[str, Any]], baseline: Baseline, finished_suites
                   "reason": entry.reason}
         # an entry without a suite is judged once every suite finished
         done = entry.suite in finished_suites if entry.suite else "*" in finished_suites
+        done = done and retested(evidence, suite=entry.suite, check=entry.check, operation=entry.operation,
+                                 finished_suites=finished_suites)
+        # a deviation a rule also accepts depends on generated data: not meeting it again proves
+        # nothing until its whole family is gone (the rule re-tested, failing nowhere)
+        done = done and all(retested(evidence, suite=rule.suite or entry.suite, check=rule.check,
+                                     operation=rule.operation, finished_suites=finished_suites)
+                            for rule in _family(baseline.rules, entry))
         (fixed if done else unchecked).append(record)
     for rule in baseline.rules:
         if rule in matched_rules:
@@ -194,8 +246,17 @@ def classify(findings: list[dict[str, Any]], baseline: Baseline, finished_suites
         record = {"id": rule.label, "check": rule.check, "operation": rule.operation, "suite": rule.suite,
                   "reason": rule.reason}
         done = rule.suite in finished_suites if rule.suite else "*" in finished_suites
+        done = done and retested(evidence, suite=rule.suite, check=rule.check, operation=rule.operation,
+                                 finished_suites=finished_suites)
         (fixed if done else unchecked).append(record)
     return Classification(new=new, known=known, fixed=fixed, unchecked=unchecked)
+
+
+def _keyed(finding: dict[str, Any]) -> bool:
+    """The finding's key recomputes its id (so the entry may carry it: see ``BaselineEntry.key``)."""
+    key = finding.get("key")
+    return isinstance(key, str) and finding_id(str(finding.get("check", "")), str(finding.get("operation", "")),
+                                               key) == finding.get("id")
 
 
 def write_baseline(path: str | os.PathLike[str], findings: list[dict[str, Any]], *, description: str = "",
@@ -203,7 +264,7 @@ def write_baseline(path: str | os.PathLike[str], findings: list[dict[str, Any]],
     """A baseline accepting ``findings`` (used by ``check --write-baseline``); reasons left to fill in."""
     reasons = reasons or {}
     entries = [{"id": f["id"], "check": f.get("check", ""), "operation": f.get("operation", ""),
-                "suite": f.get("suite", ""),
+                "suite": f.get("suite", ""), **({"key": f["key"]} if _keyed(f) else {}),
                 "reason": reasons.get(f["id"]) or f.get("baseline_reason") or f"TODO: why is this accepted? ({f.get('message', '')})"}
                for f in sorted(findings, key=lambda f: (f.get("suite", ""), f.get("check", ""), f.get("operation", "")))]
     path = Path(path)

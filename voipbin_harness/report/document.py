@@ -15,11 +15,12 @@ from importlib import metadata
 from typing import Any
 
 from .. import __version__
+from ..conventions.rules import R
 from ..findings import finding_id
-from .baseline import Baseline, classify
+from .baseline import Baseline, Evidence, classify
 from .suites import SuiteResult
 
-__all__ = ["FORMAT", "build_document", "load_figures", "pacing_view", "tool_versions", "unexercised"]
+__all__ = ["FORMAT", "build_document", "checks_view", "load_figures", "pacing_view", "tool_versions", "unexercised"]
 
 FORMAT = "voipbin-harness/check-report/1"
 _TOOLS = ("schemathesis", "hypothesis", "locust", "pytest", "allure-pytest", "matplotlib")
@@ -80,7 +81,8 @@ def load_figures(summary: dict[str, Any]) -> dict[str, Any]:
         totals = {}
     figures: dict[str, Any] = {"profile": summary.get("profile") or block.get("profile") or "",
                                "steps": steps, "totals": totals}
-    for name in ("ratelimit", "capacity", "thresholds", "generator", "invalid", "verdict", "stopped_early"):
+    for name in ("ratelimit", "capacity", "capacity_plan", "thresholds", "generator", "invalid", "verdict",
+                 "stopped_early"):
         value = summary.get(name, block.get(name))
         if value is not None:
             figures[name] = value
@@ -181,11 +183,46 @@ def unexercised(suites: list[SuiteResult]) -> list[dict[str, Any]]:
             for (suite, reason), ops in sorted(groups.items(), key=lambda kv: (kv[0][0], -len(kv[1]), kv[0][1]))]
 
 
+#: Checks that judge only 429 answers: a run that met none gives them nothing to look at.
+_ONLY_ON_429 = frozenset({R.RATE_LIMIT_ANSWER.id, R.RATE_LIMIT_DECLARED.id})
+
+
+def checks_view(suites: list[SuiteResult]) -> list[dict[str, Any]]:
+    """Per suite that counts its checks (contracts' ``checks`` and ``checks_off`` blocks): how many
+    it registered and applied, every registered check that never applied (passed + failed == 0: it
+    asserted nothing, however green it looks), and every check switched off, with the reason."""
+    rows = []
+    for suite in suites:
+        counts = suite.summary.get("checks")
+        off = suite.summary.get("checks_off")
+        if not isinstance(counts, dict) and not isinstance(off, dict):
+            continue
+        counts = counts if isinstance(counts, dict) else {}
+        met_429 = bool((suite.pacing or {}).get("rate_limited"))
+        never = []
+        for name, tally in sorted(counts.items()):
+            tally = tally if isinstance(tally, dict) else {}
+            if int(tally.get("passed") or 0) + int(tally.get("failed") or 0) == 0:
+                note = "no 429 was met" if name in _ONLY_ON_429 and not met_429 else ""
+                never.append({"check": name, "skipped": int(tally.get("skipped") or 0), "note": note})
+        rows.append({"suite": suite.name, "title": suite.title, "complete": suite.complete,
+                     "registered": len(counts), "applied": len(counts) - len(never), "never_applied": never,
+                     "off": [{"check": name, "reason": str(reason)}
+                             for name, reason in sorted((off if isinstance(off, dict) else {}).items())]})
+    return rows
+
+
 def build_document(*, started_epoch: float, suites: list[SuiteResult], baseline: Baseline, target: dict[str, Any],
                    spec: dict[str, Any], quick: bool, interrupted: bool = False, scrubbed: list[str] | None = None,
                    command: str = "", versions: dict[str, str] | None = None, running: str = "",
-                   budget: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The whole run as one JSON-able document (written as ``summary.json``)."""
+                   budget: dict[str, Any] | None = None, coverage: dict[str, Any] | None = None,
+                   evidence: Evidence | None = None) -> dict[str, Any]:
+    """The whole run as one JSON-able document (written as ``summary.json``).
+
+    ``coverage``: the run's coverage totals and ``--min-coverage`` gate (``report.coverage.summary_block``);
+    a gate not reached fails an otherwise passing run (exit 1), with its reason. ``evidence``: which
+    checks judged which operations (``report.coverage.check_evidence``), so that a known deviation
+    is called fixed only when it was re-tested (``baseline.retested``)."""
     findings = _collect(suites)
     finished = {s.name for s in suites if s.complete and s.status in ("passed", "failed")}
     planned = [s for s in suites if s.status != "skipped"]
@@ -194,14 +231,14 @@ def build_document(*, started_epoch: float, suites: list[SuiteResult], baseline:
         finished.add("*")
     rate_limited = {s.name for s in suites if isinstance((s.pacing or {}).get("rate_limited"), int)
                     and (s.pacing or {})["rate_limited"] > 0}
-    verdict_of = classify(findings, baseline, finished, rate_limited)
-    for entry in verdict_of.fixed:
-        # a quick run tries fewer inputs: not seeing a deviation there is a hint, not a proof
-        entry["conclusive"] = not quick
+    verdict_of = classify(findings, baseline, finished, rate_limited, evidence)
     tested = any(s.tested for s in suites if s.kind != "lint")
     new = len(verdict_of.new)
     verdict = "fail" if new else ("pass" if complete else "incomplete")
     exit_code = 1 if new else (0 if complete else 2)
+    gate = (coverage or {}).get("gate")
+    if verdict == "pass" and isinstance(gate, dict) and gate.get("passed") is False:
+        verdict, exit_code = "fail", 1  # --min-coverage not reached: the reason is in coverage.gate
     load = {s.name: load_figures(s.summary) for s in suites if s.kind == "load" and s.summary}
     lint_suite = next((s for s in suites if s.kind == "lint"), None)
     severity_order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
@@ -232,6 +269,7 @@ def build_document(*, started_epoch: float, suites: list[SuiteResult], baseline:
         "budget": budget or {},
         "pacing": pacing_view(suites),
         "unexercised": unexercised(suites),
+        "checks": checks_view(suites),
         "suites": [s.to_dict() for s in suites],
         "findings": findings,
         "fixed": verdict_of.fixed,
@@ -240,4 +278,5 @@ def build_document(*, started_epoch: float, suites: list[SuiteResult], baseline:
         "lint": ({k: lint_suite.summary.get(k) for k in ("spec", "counts", "findings")}
                  if lint_suite and lint_suite.summary else None),
         "scrubbed": scrubbed or [],
+        "coverage": coverage or {},
     }

@@ -5,7 +5,11 @@ A run is compared only with earlier runs of the same kind (same target, emulator
 depth: a ``--quick`` run is not held against a release-gate run), and says:
 
 - which findings are new since the last run and which were fixed since it (over the suites that
-  ran to the end in both, so a suite that crashed last night does not make everything "new");
+  ran to the end in both, so a suite that crashed last night does not make everything "new").
+  Only news is listed there: a known deviation (one the baseline lists) that comes and goes
+  between runs (a quick run tries fewer inputs, a race shows one night and not the next) is
+  listed apart, in ``known_came`` and ``known_went``, marked known; a new one that an earlier
+  run of the history had already shown carries ``seen_before`` (when it was last seen);
 - which load figures moved beyond ``tolerance`` (default 20%) of the median of the last
   ``window`` (default 5) runs: throughput falling, latency rising. Latency also has to move by
   at least ``min_delta_ms``, so that 1.0 ms -> 1.3 ms on a loopback emulator is not a regression,
@@ -95,7 +99,8 @@ def compare(current: dict[str, Any], previous: list[dict[str, Any]], *, toleranc
             min_delta_ms: float = 1.0, min_runs: int = 3) -> dict[str, Any]:
     """The ``history`` block of the run document (see the module docstring)."""
     result: dict[str, Any] = {"runs": len(previous), "tolerance": tolerance, "window": window, "min_runs": min_runs,
-                              "previous": None, "new_since_last": [], "fixed_since_last": [], "metrics": [],
+                              "previous": None, "new_since_last": [], "fixed_since_last": [], "known_came": [],
+                              "known_went": [], "metrics": [],
                               "regressions": 0, "series": []}
     for document in [*previous, current]:
         result["series"].append(_point(document))
@@ -106,8 +111,15 @@ def compare(current: dict[str, Any], previous: list[dict[str, Any]], *, toleranc
                           "verdict": last.get("verdict", "")}
     both = _finished(current) & _finished(last)
     now, before = _ids_by_suite(current, both), _ids_by_suite(last, both)
-    result["new_since_last"] = [_brief(now[i]) for i in now if i not in before]
-    result["fixed_since_last"] = [_brief(before[i]) for i in before if i not in now]
+    came = [_brief(now[i]) for i in now if i not in before]
+    went = [_brief(before[i]) for i in before if i not in now]
+    result["new_since_last"] = [f for f in came if not f.get("known")]
+    result["fixed_since_last"] = [f for f in went if not f.get("known")]
+    result["known_came"] = [f for f in came if f.get("known")]
+    result["known_went"] = [f for f in went if f.get("known")]
+    for brief in result["new_since_last"]:
+        brief["seen_before"] = _last_seen(brief["id"], previous[:-1])
+    result["coverage"] = _coverage_trend(result["series"])
     recent = previous[-window:]
     history = [run_metrics(d) for d in recent]
     for name, figure in sorted(run_metrics(current).items()):
@@ -131,6 +143,14 @@ def compare(current: dict[str, Any], previous: list[dict[str, Any]], *, toleranc
     return result
 
 
+def _last_seen(finding_id: str, earlier: list[dict[str, Any]]) -> str:
+    """When an earlier run (oldest first) last had this finding; "" if none did."""
+    for document in reversed(earlier):
+        if any(f.get("id") == finding_id for f in document.get("findings", [])):
+            return str(document.get("started_at", ""))
+    return ""
+
+
 def _brief(finding: dict[str, Any]) -> dict[str, Any]:
     return {k: finding.get(k) for k in ("id", "check", "operation", "suite", "message", "known")}
 
@@ -140,4 +160,31 @@ def _point(document: dict[str, Any]) -> dict[str, Any]:
     return {"started_at": document.get("started_at", ""), "verdict": document.get("verdict", ""),
             "findings": counts.get("findings", 0), "new": counts.get("new", 0), "known": counts.get("known", 0),
             "duration_s": document.get("duration_s", 0.0),
-            "metrics": {k: v["value"] for k, v in run_metrics(document).items()}}
+            "metrics": {k: v["value"] for k, v in run_metrics(document).items()},
+            "coverage": _coverage_point(document)}
+
+
+#: The coverage figures kept per run for the trend (``report.coverage`` totals).
+COVERAGE_FIGURES = ("exercised", "operations", "exercised_pct", "declared_statuses_pct", "parameters_pct",
+                    "enum_values_pct")
+
+
+def _coverage_point(document: dict[str, Any]) -> dict[str, Any] | None:
+    totals = (document.get("coverage") or {}).get("totals")
+    return {k: totals.get(k) for k in COVERAGE_FIGURES} if isinstance(totals, dict) and totals else None
+
+
+def _coverage_trend(series: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """This run's coverage against the last run that recorded one: operations exercised and declared
+    statuses seen, in percentage points (a run before coverage existed is passed over)."""
+    points = [p["coverage"] for p in series if p.get("coverage")]
+    if len(points) < 2 or not series[-1].get("coverage"):
+        return None
+    now, last = points[-1], points[-2]
+
+    def change(key: str) -> float | None:
+        a, b = now.get(key), last.get(key)
+        return round(a - b, 1) if isinstance(a, (int, float)) and isinstance(b, (int, float)) else None
+
+    return {"now": now, "last": last, "exercised_change": change("exercised_pct"),
+            "declared_statuses_change": change("declared_statuses_pct")}

@@ -18,6 +18,7 @@ import jinja2
 
 from ..redact import redact
 from .charts import load_chart, trend_charts
+from .coverage import html_rows
 from .output import write_rendered, write_text
 
 __all__ = ["render_html", "write_fallback_html", "write_html"]
@@ -136,15 +137,18 @@ def _load_view(document: dict[str, Any]) -> list[dict[str, Any]]:
         breaches = thresholds.get("breaches") if isinstance(thresholds, dict) else None
         problems += [b if isinstance(b, str) else (b.get("message") or str(b)) if isinstance(b, dict) else str(b)
                      for b in (breaches or [])]
+        plan = figures.get("capacity_plan")
         views.append({"name": name, "title": titles.get(name, name), "figures": figures, "extras": extras,
+                      "plan": plan.get("text") if isinstance(plan, dict) else None,
                       "problems": problems, "verdict": figures.get("verdict") or "",
                       "chart": load_chart(titles.get(name, name), figures)})
     return views
 
 
-def render_html(document: dict[str, Any], *, redacted: bool = False) -> str:
+def render_html(document: dict[str, Any], *, redacted: bool = False, coverage: dict[str, Any] | None = None) -> str:
     """The page for ``document`` (a run document from ``build_document``); ``redacted`` when the
-    caller already passed it through ``redact`` (the page shows nothing else)."""
+    caller already passed it through ``redact`` (the page shows nothing else). ``coverage``: the
+    run's ``coverage.json`` (its per-operation table; the totals are in the document)."""
     doc = document if redacted else redact(document)
     findings = doc.get("findings", [])
     history = doc.get("history")
@@ -158,15 +162,19 @@ def render_html(document: dict[str, Any], *, redacted: bool = False) -> str:
         "history": history,
         "trends": trend_charts(history.get("series", [])) if history else [],
         "status_label": _STATUS_LABEL,
+        "coverage_rows": html_rows(coverage)[0] if coverage else [],
+        "coverage_never": html_rows(coverage)[1] if coverage else [],
+        "coverage_outside": (coverage or {}).get("outside_spec") or [],
     }
     return _environment().get_template("index.html").render(**context)
 
 
-def write_html(report_dir: str | os.PathLike[str], document: dict[str, Any], *, redacted: bool = False) -> Path:
+def write_html(report_dir: str | os.PathLike[str], document: dict[str, Any], *, redacted: bool = False,
+               coverage: dict[str, Any] | None = None) -> Path:
     """``index.html`` for ``document``; with ``redacted`` the caller has passed it through ``redact``."""
     if redacted:
-        return write_rendered(Path(report_dir) / "index.html", render_html(document, redacted=True))
-    return write_text(Path(report_dir) / "index.html", render_html(document))
+        return write_rendered(Path(report_dir) / "index.html", render_html(document, redacted=True, coverage=coverage))
+    return write_text(Path(report_dir) / "index.html", render_html(document, coverage=coverage))
 
 
 def write_fallback_html(report_dir: str | os.PathLike[str], document: dict[str, Any], error: Exception) -> Path:

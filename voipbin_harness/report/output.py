@@ -3,8 +3,9 @@
 Writers are atomic (write a temporary file, then rename) so that a report read while a run is
 still going, or left by a run that was killed, is never half a file. ``scrub_tree`` is the safety
 net for what the suites wrote themselves (JUnit, Locust CSV/HTML, allure attachments): each text
-file is passed through ``redact_text`` once more, and the files that needed it are named in the
-report, because a suite that leaked a secret has a bug worth seeing.
+file is passed through ``redact_text`` once more. It masks values only (known secrets, JWT and
+access-key shapes), never the words around one, so a file it changes held a real secret: those
+files are named in the report, because a suite that leaked a secret has a bug worth seeing.
 """
 
 from __future__ import annotations
@@ -16,34 +17,28 @@ from typing import Any
 
 import orjson
 
+from ..findings import atomic_write
 from ..redact import redact, redact_text
 
 __all__ = ["copy_redacted", "scrub_tree", "write_json", "write_redacted_json", "write_rendered", "write_text"]
 
 # Files that are never text: copied as they are, never rewritten.
-# Files that hold code (inline scripts): secrets masked by value only, see _redact_values.
+# Files that hold code (inline scripts): never parsed, only their secret values masked.
 _PROGRAM_SUFFIXES = {".html", ".htm", ".js", ".mjs", ".css", ".svg"}
 _BINARY_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".zip", ".gz", ".woff", ".woff2", ".pdf"}
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
 
 
 def write_json(path: str | os.PathLike[str], document: Any) -> Path:
     """``document`` as indented JSON, secrets masked."""
     path = Path(path)
-    _atomic_write(path, orjson.dumps(redact(document), option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
+    atomic_write(path, orjson.dumps(redact(document), option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
     return path
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> Path:
     """``text`` (HTML, log, CSV...) with secrets masked."""
     path = Path(path)
-    _atomic_write(path, redact_text(text).encode("utf-8"))
+    atomic_write(path, redact_text(text).encode("utf-8"))
     return path
 
 
@@ -54,32 +49,15 @@ def write_redacted_json(path: str | os.PathLike[str], document: Any) -> Path:
     page): redacting a thousand findings again for each file costs seconds a quick run has not got.
     """
     path = Path(path)
-    _atomic_write(path, orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
+    atomic_write(path, orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
     return path
 
 
 def write_rendered(path: str | os.PathLike[str], text: str) -> Path:
     """A page rendered from a document already passed through ``redact`` (and from nothing else)."""
     path = Path(path)
-    _atomic_write(path, text.encode("utf-8"))
+    atomic_write(path, text.encode("utf-8"))
     return path
-
-
-def _redact_values(text: str) -> str:
-    """Mask secrets by value only: the registered ones and the secret-shaped (JWT, access key).
-
-    For program files (Locust's HTML report inlines its JavaScript bundle): the field pattern of
-    ``redact_text`` would rewrite code such as ``password:!0`` or ``"password"===e.type`` and
-    break the page, while a leaked secret there can only be a value.
-    TODO(lead): a public ``redact.redact_text(text, fields=False)`` would replace this.
-    """
-    from .. import redact as _redact
-
-    for secret in sorted(getattr(_redact, "_known", ()), key=len, reverse=True):
-        text = text.replace(secret, _redact.MASK)
-    for pattern in getattr(_redact, "_PATTERNS", ()):
-        text = pattern.sub(_redact.MASK, text)
-    return text
 
 
 def _redacted_bytes(data: bytes, suffix: str) -> bytes | None:
@@ -91,7 +69,7 @@ def _redacted_bytes(data: bytes, suffix: str) -> bytes | None:
     except UnicodeDecodeError:
         return None
     if suffix.lower() in _PROGRAM_SUFFIXES:
-        return _redact_values(text).encode("utf-8")
+        return redact_text(text).encode("utf-8")  # values only: code such as ``password:!0`` stays
     if suffix.lower() == ".json":
         cleaned = _redact_json(data)
         if cleaned is not None:
@@ -111,7 +89,7 @@ def _redact_json(data: bytes) -> bytes | None:
         document = orjson.loads(data)
     except orjson.JSONDecodeError:
         return None
-    cleaned = redact(document)
+    cleaned = redact(document, fields=False)  # a suite's data: a "password" key may hold a wrong one
     if cleaned == document:
         return data
     return orjson.dumps(cleaned, option=orjson.OPT_INDENT_2 if b"\n" in data.strip() else 0)
@@ -125,16 +103,16 @@ def copy_redacted(source: Path, destination: Path) -> bool:
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, destination)
         return False
-    _atomic_write(destination, cleaned)
+    atomic_write(destination, cleaned)
     return cleaned != data
 
 
 def scrub_tree(directory: str | os.PathLike[str], *, skip_suffixes: tuple[str, ...] = ()) -> list[Path]:
-    """Re-redact every text file under ``directory`` in place; the files that contained a secret.
+    """Re-redact every text file under ``directory`` in place; the files that held a real secret.
 
-    ``skip_suffixes`` leaves program files alone (the Allure report's JavaScript bundle, whose
-    ``token:`` identifiers the field pattern would otherwise mangle); what they display comes from
-    data files that are scrubbed.
+    Only values are masked (see the module docstring), so every file returned held a known secret
+    or a credential-shaped string; a promise quoted in a description changes nothing.
+    ``skip_suffixes`` leaves files alone (e.g. a bundle whose content is not the run's).
     """
     changed: list[Path] = []
     root = Path(directory)
@@ -146,6 +124,6 @@ def scrub_tree(directory: str | os.PathLike[str], *, skip_suffixes: tuple[str, .
         data = path.read_bytes()
         cleaned = _redacted_bytes(data, path.suffix)
         if cleaned is not None and cleaned != data:
-            _atomic_write(path, cleaned)
+            atomic_write(path, cleaned)
             changed.append(path)
     return changed
