@@ -14,9 +14,10 @@ from typing import Any
 
 import httpx
 
+from voipbin_harness.conventions.resources import CONTROL_PREFIX
+
 __all__ = ["CONTROL_PREFIX", "Control"]
 
-CONTROL_PREFIX = "/__emulator__"
 
 
 class Control:

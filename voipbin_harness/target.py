@@ -22,7 +22,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from .conventions.auth import BEARER_PREFIX
 from .conventions.ratelimit import DEFAULT_CUSTOMER_LIMIT, Limit
+from .conventions.resources import BASE_PATH
 from .errors import HarnessError
 from .pacing import AUTH_TIER, Pacer, answer_of
 from .redact import register_secret
@@ -175,7 +177,7 @@ class Target:
         if kind == "accesskey" and key:
             return {"params": {"accesskey": key}}
         if token:
-            return {"headers": {"Authorization": f"Bearer {token}"}}
+            return {"headers": {"Authorization": f"{BEARER_PREFIX}{token}"}}
         if key:
             return {"params": {"accesskey": key}}
         raise HarnessError("no credentials configured for the target",
@@ -237,7 +239,7 @@ def _emulator_credentials() -> Credentials:
 _RESOLVED: dict[tuple[str, str, tuple[tuple[str, str], ...]], Target] = {}
 
 
-def resolve(name: str | None = None, *, base_path: str = "/v1.0",
+def resolve(name: str | None = None, *, base_path: str = BASE_PATH,
             env: Mapping[str, str] | None = None) -> Target:
     """The target named by ``name`` (or ``$VOIPBIN_TARGET``), not yet started or checked.
 
@@ -295,7 +297,7 @@ def rate_limit_of(target: Target, rate: str | None = None,
 
 
 @contextmanager
-def open_target(name: str | Target | None = None, *, spec_source: str | None = None, base_path: str = "/v1.0",
+def open_target(name: str | Target | None = None, *, spec_source: str | None = None, base_path: str = BASE_PATH,
                 emulator_args: list[str] | None = None, check: bool = True, rate: str | None = None,
                 share: int = 1) -> Iterator[Target]:
     """Resolve, start (for ``emulator``) and check a target; stop what was started on exit.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..conventions.resources import BASE_PATH
 from ..options import PYTEST, add_to_argparse, forward
 from ..options.contracts import CONTRACTS, DEFAULT_REPORT_DIR, DEFAULT_WORKERS
 from ..spec import load_spec
@@ -65,7 +66,7 @@ def preflight(args: argparse.Namespace) -> Target:
     rate_limit_of(target, args.target_rate)  # a bad $VOIPBIN_RATE: one line, before pytest
     if target.is_emulator:
         return target
-    with open_target(args.target, spec_source=spec.source, base_path=spec.base_path or "/v1.0",
+    with open_target(args.target, spec_source=spec.source, base_path=spec.base_path or BASE_PATH,
                      rate=args.target_rate) as opened:
         opened.auth(args.auth)
     return target

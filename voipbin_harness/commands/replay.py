@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..conventions.resources import BASE_PATH
 from ..errors import ExitCode
 from ._common import add_emulator_profile, add_rate, add_report_dir, add_spec, add_target
 
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"cannot replay {finding['id']}: {why}")
         return ExitCode.UNUSABLE
     spec = load_spec(args.spec)
-    with open_target(args.target, spec_source=spec.source, base_path=spec.base_path or "/v1.0",
+    with open_target(args.target, spec_source=spec.source, base_path=spec.base_path or BASE_PATH,
                      emulator_args=emulator_argv(profile=args.emulator_profile), rate=args.target_rate) as target:
         verdict = replay_finding(finding, target, spec=spec, allow_writes=args.allow_writes)
     print(verdict.line())

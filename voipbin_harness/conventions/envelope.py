@@ -94,7 +94,6 @@ _DEFAULT_STATUS_FOR_HTTP: dict[int, str] = {
 }
 
 _INBOUND_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
 def status_for_http(http_status: int) -> str:

@@ -8,10 +8,10 @@ segment of the collection under ``/v1.0`` (``"flows"``, ``"accesskeys"``...).
 from __future__ import annotations
 
 import re
-import uuid
 
 __all__ = [
     "BASE_PATH",
+    "CONTROL_PREFIX",
     "COSTLY_SEGMENTS",
     "CREATE_STATUS",
     "DELETED_GET_STATUS",
@@ -31,12 +31,14 @@ __all__ = [
     "is_id_param",
     "is_uuid",
     "resource_of",
-    "new_id",
     "other_customer_status",
 ]
 
 #: Where the API lives on the gateway (``servers`` in the spec); the public /auth/* and /ping are outside it.
 BASE_PATH = "/v1.0"
+#: Where the project's emulator keeps its test-only control surface: outside the base path, so that it
+#: can never collide with an API route; its clients (tests, scenarios' set-up) reach it by this prefix.
+CONTROL_PREFIX = "/__emulator__"
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 #: A phone number as the spec's addresses carry it for type ``tel`` ("+14155551234"): E.164, ``+`` then
@@ -108,9 +110,6 @@ def is_e164(value: object) -> bool:
     """Whether ``value`` is an E.164 phone number, the format of ``tel`` address targets."""
     return isinstance(value, str) and bool(E164_RE.match(value))
 
-
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 def create_status(collection: str) -> int:

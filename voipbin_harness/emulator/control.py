@@ -22,6 +22,7 @@ import orjson
 
 from ..conventions.envelope import CONTENT_TYPE, Reason, Status
 from ..conventions.ratelimit import Limit
+from ..conventions.resources import CONTROL_PREFIX
 from .errors import ApiError, dumps
 from .latency import Latency
 from .server import Response
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
 __all__ = ["CONTROL_PREFIX", "control", "is_loopback"]
 
-CONTROL_PREFIX = "/__emulator__"
 _TIERS = {"customer": "customer", "ip": "ip", "auth_ip": "auth_ip"}
 
 
