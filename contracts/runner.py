@@ -267,11 +267,13 @@ class ContractRun(RunBlocks):
         if plan.operations_over() or (quota is not None and state.sent >= quota):
             with self._lock:
                 plan.counts["operations_at_quota"] += 1
+            self.coverage.cut(state.operation.label)
             raise QuotaSpent("quota spent")
         if quota is not None and not positive and state.positive_sent == 0 and state.sent >= quota - 1:
             with self._lock:  # the last slot is kept for a positive case
                 plan.counts["cases_over_quota"] += 1
             state.over_quota += 1
+            self.coverage.cut(state.operation.label)
             return False
         return True
 

@@ -96,3 +96,17 @@ def test_worker_files_are_read_and_merged(tmp_path: Path) -> None:
     merge_worker_files(tmp_path, "contracts")
     merged = orjson.loads((tmp_path / COVERAGE_FILE).read_bytes())["operations"]["GET /flows/{id}"]
     assert merged["statuses"] == {"200": 1, "404": 1}
+
+
+def test_cases_the_budget_held_back_are_counted_per_operation_and_become_evidence(tmp_path: Path) -> None:
+    from voipbin_harness.report.coverage import check_evidence
+
+    for worker in ("gw0", "gw1"):
+        record = Recorder(tmp_path / WORKERS_DIR / worker, "contracts")
+        record.check("GET /flows", "status_code_conformance", "passed")
+        record.cut("GET /flows")
+        record.close()
+    merged = read_suite_coverage(tmp_path)
+    assert merged["GET /flows"]["cut"] == 2
+    evidence = check_evidence({"contracts": merged})
+    assert evidence[("contracts", "status_code_conformance", "GET /flows")] == {"passed": 2, "failed": 0, "cut": 2}

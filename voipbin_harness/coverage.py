@@ -43,7 +43,7 @@ FLUSH_INTERVAL = 2.0  # seconds between rewrites while recording
 
 def _empty() -> dict[str, Any]:
     return {"statuses": {}, "cases": {POSITIVE: 0, NEGATIVE: 0}, "checks": {}, "parameters": set(),
-            "enum_values": {}}
+            "enum_values": {}, "cut": 0}
 
 
 class Recorder:
@@ -104,6 +104,12 @@ class Recorder:
     def check(self, operation: str, name: str, outcome: str) -> None:
         self.checks(operation, {name: outcome})
 
+    def cut(self, operation: str) -> None:
+        """The suite's time budget held back cases of ``operation``: whatever its checks passed there
+        is a partial re-test, which proves no known deviation fixed (``report.baseline.retested``)."""
+        with self._lock:
+            self._op(operation)["cut"] += 1
+
     # -- output ----------------------------------------------------------------------------------
     def operations(self) -> dict[str, dict[str, Any]]:
         """The record as JSON-able data (sets sorted)."""
@@ -137,7 +143,8 @@ def _jsonable(record: dict[str, Any]) -> dict[str, Any]:
     return {"statuses": dict(sorted(record["statuses"].items())), "cases": dict(record["cases"]),
             "checks": {name: dict(counts) for name, counts in sorted(record["checks"].items())},
             "parameters": sorted(record["parameters"]),
-            "enum_values": {name: sorted(values) for name, values in sorted(record["enum_values"].items())}}
+            "enum_values": {name: sorted(values) for name, values in sorted(record["enum_values"].items())},
+            "cut": int(record.get("cut", 0))}
 
 
 class _Null(Recorder):
@@ -153,6 +160,9 @@ class _Null(Recorder):
         return None
 
     def checks(self, _operation: str, _outcomes: Mapping[str, str]) -> None:
+        return None
+
+    def cut(self, _operation: str) -> None:
         return None
 
 
@@ -258,6 +268,7 @@ def merge_records(records: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, A
                 for outcome in OUTCOMES:
                     table[outcome] += int((counts or {}).get(outcome, 0))
             into["parameters"].update(record.get("parameters") or [])
+            into["cut"] += int(record.get("cut") or 0)
             for name, values in (record.get("enum_values") or {}).items():
                 into["enum_values"].setdefault(name, set()).update(values or [])
     return {label: _jsonable(record) for label, record in sorted(merged.items())}

@@ -37,7 +37,7 @@ def test_max_achieved_is_the_most_any_step_answered_and_the_knee_never_exceeds_i
 def test_the_capacity_plan_says_what_one_customer_and_one_ip_can_do() -> None:
     plan = capacity_plan(onset=17.02, uncertainty=0.3, burst=33)
     assert plan["customers_per_ip"] == 11 and plan["per_customer_measured"]
-    assert "17.0 ± 0.300 req/s" in plan["text"] and "200 req/s" in plan["text"]
+    assert "17.0 ± 0.3 req/s" in plan["text"] and "200 req/s" in plan["text"]
     unmeasured = capacity_plan(knee=6487.2, breakpoint=7000.0)
     assert not unmeasured["per_customer_measured"] and "6,487 req/s on time" in unmeasured["text"]
     assert "381 customers" in unmeasured["text"]

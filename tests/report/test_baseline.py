@@ -152,7 +152,9 @@ def test_a_deviation_re_tested_and_passed_is_fixed() -> None:
     ({("scenarios", "status_code_conformance", "DELETE /flows/{id}"): {"passed": 4, "failed": 0}}, {"contracts",
                                                                                                    "scenarios"}),
     ({("contracts", "status_code_conformance", "DELETE /flows/{id}"): {"passed": 4, "failed": 0}}, set()),
-], ids=["failed-there-too", "another-suite", "suite-did-not-finish"])
+    ({("contracts", "status_code_conformance", "DELETE /flows/{id}"): {"passed": 4, "failed": 0, "cut": 3}},
+     {"contracts"}),
+], ids=["failed-there-too", "another-suite", "suite-did-not-finish", "cut-short-by-the-budget"])
 def test_re_tested_means_by_its_suite_finished_and_never_failed(evidence: dict, finished: set[str]) -> None:
     result = classify([], _one_entry(), finished_suites=finished, evidence=evidence)
     assert result.fixed == [] and [f["id"] for f in result.unchecked] == [GONE]

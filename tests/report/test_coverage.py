@@ -66,7 +66,7 @@ def test_an_entry_says_statuses_cases_parameters_and_enum_values(spec: Spec) -> 
 
 
 def test_evidence_and_gate() -> None:
-    assert check_evidence(_records()) == {("contracts", "not_a_server_error", "GET /agents"): {"passed": 1, "failed": 0}}
+    assert check_evidence(_records()) == {("contracts", "not_a_server_error", "GET /agents"): {"passed": 1, "failed": 0, "cut": 0}}
     assert coverage_gate({"exercised_pct": 40.0, "exercised": 2, "operations": 5}, 50)["passed"] is False
     assert "below --min-coverage 50%" in coverage_gate({"exercised_pct": 40.0}, 50)["reason"]
     assert coverage_gate({"exercised_pct": 60.0}, 50)["passed"] is True

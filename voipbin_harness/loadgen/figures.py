@@ -33,6 +33,8 @@ def rate_text(value: float | None) -> str:
         return "n/a"
     if value == 0 or not math.isfinite(value):
         return f"{value:g}"
+    if abs(value) < 1:  # an uncertainty or a trickle: two significant figures, no trailing zeros
+        return f"{value:.2g}"
     magnitude = math.floor(math.log10(abs(value)))
     decimals = max(0, 2 - magnitude)
     return f"{value:,.{decimals}f}" if decimals else f"{round(value):,}"

@@ -38,15 +38,17 @@ def read_records(report_dir: Path, suites: Iterable[str]) -> dict[str, dict[str,
 
 
 def check_evidence(records: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> dict[tuple[str, str, str], dict[str, int]]:
-    """``{(suite, check, operation): {"passed": n, "failed": n}}``: how often each check judged each
-    operation and how it came out, the evidence ``baseline.classify`` asks for before "fixed"."""
+    """``{(suite, check, operation): {"passed": n, "failed": n, "cut": n}}``: how often each check judged
+    each operation and how it came out, and how often the suite's time budget held cases of that operation
+    back (``cut``): the evidence ``baseline.classify`` asks for before "fixed"."""
     evidence: dict[tuple[str, str, str], dict[str, int]] = {}
     for suite, operations in records.items():
         for operation, record in operations.items():
+            cut = int(record.get("cut") or 0)
             for check, counts in (record.get("checks") or {}).items():
                 passed, failed = int((counts or {}).get("passed", 0)), int((counts or {}).get("failed", 0))
                 if passed or failed:
-                    evidence[(suite, check, operation)] = {"passed": passed, "failed": failed}
+                    evidence[(suite, check, operation)] = {"passed": passed, "failed": failed, "cut": cut}
     return evidence
 
 
