@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from voipbin_harness.check.runner import default_interrupt
 from voipbin_harness.check.session import CheckSession
 from voipbin_harness.findings import finding_id
 from voipbin_harness.paths import repo_root
@@ -89,9 +90,12 @@ def test_nothing_testable_is_exit_2_with_each_reason(make_session: Make) -> None
 
 
 def _start_driver(report: Path, **behaviour: str) -> subprocess.Popen[str]:
+    """``check`` as a user runs it in a terminal: SIGINT at its default whatever this test process
+    inherited (a CI runner or ``cmd &`` may start pytest with SIGINT ignored)."""
     args = [f"{k}={v}" for k, v in behaviour.items()]
     return subprocess.Popen([sys.executable, "-m", "tests.report.fakes", str(report), *args], cwd=repo_root(),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                            preexec_fn=default_interrupt)
 
 
 def _wait_for(predicate: Callable[[], bool], seconds: float = 20.0) -> None:

@@ -27,7 +27,7 @@ from pathlib import Path
 from ..paths import repo_root
 from ..redact import redact_text
 
-__all__ = ["ProcessOutcome", "SuitePlan", "run_process"]
+__all__ = ["ProcessOutcome", "SuitePlan", "default_interrupt", "run_process"]
 
 GRACE_S = 15.0  # after SIGINT: pytest finishes its session hooks, writes junit and the summary
 TERM_GRACE_S = 5.0  # after SIGTERM, for a suite that ignored SIGINT (or was stuck in a C call)
@@ -94,7 +94,7 @@ def run_process(plan: SuitePlan, suite_dir: Path, *, on_tick: Callable[[str], No
     env = {**os.environ, **plan.env, "PYTHONUNBUFFERED": "1"}
     started = time.monotonic()
     proc = subprocess.Popen([*plan.program, *plan.argv], cwd=repo_root(), env=env,
-                            stdin=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL, preexec_fn=default_interrupt,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     reader = threading.Thread(target=_pump, args=(proc.stdout, log_path, tail), daemon=True)
     reader.start()
@@ -118,6 +118,13 @@ def run_process(plan: SuitePlan, suite_dir: Path, *, on_tick: Callable[[str], No
         outcome.duration_s = round(time.monotonic() - started, 2)
         outcome.error_line = _last_error(tail)
     return outcome
+
+
+def default_interrupt() -> None:
+    """In a suite's process before it starts: SIGINT back to its default. A ``check`` started where
+    SIGINT is ignored (``nohup``, ``cmd &`` in a script, a CI runner) would hand that on, and its
+    suites would then sit out every graceful stop's SIGINT and keep nothing until SIGTERM."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _stop(proc: subprocess.Popen[bytes], grace_s: float | None = None) -> None:
