@@ -16,10 +16,8 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,13 +25,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from voipbin_harness.emulator.process import EmulatorProcess
 from voipbin_harness.emulator.tenants import ALPHA, BRAVO, DEFAULT_JWT_KEY
 from voipbin_harness.redact import register_secret
 from voipbin_harness.report.output import scrub_tree
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
-PORTS = range(20540, 20560)
 JWT = re.compile(rb"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 
 
@@ -44,37 +42,11 @@ class Minted:
     values: list[str]  # every secret of the run the test knows (the suites' own tokens it does not)
 
 
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
-
-
-def _wait_until_up(origin: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the emulator exited with {proc.returncode}")
-        try:
-            if httpx.get(f"{origin}/ping", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError("the emulator did not answer within 30 s")
-
-
 @pytest.fixture(scope="module")
 def minted() -> Iterator[Minted]:
     jwt_key = "minted-jwt-key-" + secrets.token_urlsafe(24)
-    port = _free_port()
-    origin = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([sys.executable, "-m", "voipbin_harness", "emulator", "--port", str(port),
-                             "--no-rate-limit", "--jwt-key", jwt_key], cwd=REPO,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_until_up(origin, proc)
+    with EmulatorProcess(["--no-rate-limit", "--jwt-key", jwt_key]) as emulator:
+        origin = emulator.origin
         token = httpx.post(f"{origin}/auth/login", json={"username": ALPHA.admin.username,
                                                          "password": ALPHA.admin.password}).json()["token"]
         bearer = {"Authorization": f"Bearer {token}"}
@@ -93,13 +65,6 @@ def minted() -> Iterator[Minted]:
         values = [jwt_key, token, key, agent_password, ALPHA.admin.password, BRAVO.admin.password, ALPHA.accesskey,
                   BRAVO.accesskey, DEFAULT_JWT_KEY]
         yield Minted(origin, env, values)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 SUITES = {

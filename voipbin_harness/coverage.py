@@ -28,7 +28,7 @@ from typing import Any
 
 import orjson
 
-from .findings import WORKERS_DIR
+from .findings import WORKERS_DIR, atomic_write
 
 __all__ = ["COVERAGE_FILE", "FORMAT", "NEGATIVE", "POSITIVE", "Recorder", "close_recorder", "merge_records",
            "merge_worker_files", "open_recorder", "read_coverage_file", "read_suite_coverage", "recorder",
@@ -127,11 +127,8 @@ class Recorder:
         if self.directory is None:
             return None
         self._flushed = time.monotonic()
-        self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / COVERAGE_FILE
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_bytes(orjson.dumps(self.document()))
-        tmp.replace(path)
+        atomic_write(path, orjson.dumps(self.document()))
         return path
 
     def close(self) -> Path | None:
@@ -288,9 +285,7 @@ def merge_worker_files(report_dir: Path, suite: str) -> Path | None:
     path = report_dir / COVERAGE_FILE
     document = {"format": FORMAT, "suite": suite, "complete": True,
                 "operations": merge_records(read_coverage_file(p) for p in files)}
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(orjson.dumps(document))
-    tmp.replace(path)
+    atomic_write(path, orjson.dumps(document))
     return path
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -144,9 +145,11 @@ def read_findings_log(log: Path) -> list[dict[str, Any]]:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` so that a reader (or a run killed half way) sees the old file or the new one, never half."""
+    """Write ``data`` so that a reader (or a run killed half way) sees the old file or the new one, never half.
+
+    The temporary name is the process's and the thread's own, so that two writers never share one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_bytes(data)
     tmp.replace(path)
 
